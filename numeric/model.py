@@ -1,0 +1,221 @@
+"""The one real-space description of a tight-binding model, and every vertex derived from it.
+
+Physics (CONVENTIONS.md §2, §4). The electronic Hamiltonian of the paper's Eq. (2) is written once, in real space,
+as a sum over directed bonds j → i (the term c†_i c_j) with displaced positions r' = r + u(r) and a vector potential A(r):
+
+    H = Σ_i ε_i c†_i c_i + Σ_(i←j) t_ij(|r'_i − r'_j|) exp(−i ∫_{r'_j}^{r'_i} A(r)·dr) c†_i c_j ,
+
+hopping ``t(ℓ) = t₀ exp(−β (ℓ/ℓ₀ − 1))`` (so β = −∂ln t/∂ln ℓ at ℓ₀) and the Peierls phase on the *displaced*, straight bond.
+The sign of the phase makes a uniform A shift k → k + A, i.e. H_B = v·A (paper, below Eq. 2, with e = ħ = 1).
+
+Fields are plane waves: a displacement u(r) = U_α e^{iq·r} on sublattice α (r the equilibrium site position, τ_α included:
+the paper's e^{iq·R^a}), and A(r) = a e^{iq₀·r}. A vertex is the coefficient of the product of the listed field amplitudes
+in H (an exact mixed derivative, computed with :mod:`numeric.taylor`). Translation covariance makes each bond's
+coefficient ``e^{iQ·r_j} φ(d)``, Q the total momentum, so in the Bloch basis (convention I, orbital positions in the phase)
+
+    ⟨α, k| V |β, k − Q⟩ = Σ_{bonds α←β} φ(d) e^{−i k·d},     d = r_i − r_j ,
+
+and k-derivatives act on e^{−ik·d} alone. Nothing else in the package writes a matrix element by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import ParameterError, finite
+from .lattice import Lattice
+from .taylor import Jet, dot
+
+GAUSS_LEGENDRE_NODES = 24  # Peierls line integral; exact to machine precision for |q₀·d| ≲ 10
+
+
+@dataclass(frozen=True)
+class Hopping:
+    """One directed bond: the term c†_i c_j, i on sublattice ``to``, j on sublattice ``frm`` in cell ``R``.
+
+    ``t0`` (eV) is the hopping at the reference length ``length`` (Å); ``beta`` = −∂ln t/∂ln ℓ there.
+    """
+
+    to: int
+    frm: int
+    R: tuple
+    t0: float
+    length: float
+    beta: float
+
+
+@dataclass(frozen=True)
+class Displacement:
+    """Displacement field u(r) = amplitude[α] e^{i q·r} (Å; q in 1/Å), amplitude shape (nsub, 2)."""
+
+    q: tuple
+    amplitude: np.ndarray
+
+
+@dataclass(frozen=True)
+class VectorPotential:
+    """Vector potential A(r) = amplitude e^{i q·r} (e = ħ = 1: 1/Å), amplitude shape (2,)."""
+
+    q: tuple
+    amplitude: np.ndarray
+
+
+def displacement(q, sublattice: int, direction: int, nsub: int = 2) -> Displacement:
+    """Unit displacement of one sublattice along one Cartesian axis (0 = x, 1 = y) at momentum q."""
+    U = np.zeros((nsub, 2), dtype=complex)
+    U[sublattice, direction] = 1.0
+    return Displacement(tuple(np.asarray(q, float)), U)
+
+
+def vector_potential(q, direction: int) -> VectorPotential:
+    """Unit vector potential along one Cartesian axis at momentum q."""
+    a = np.zeros(2, dtype=complex)
+    a[direction] = 1.0
+    return VectorPotential(tuple(np.asarray(q, float)), a)
+
+
+@dataclass(frozen=True)
+class TightBindingModel:
+    """A tight-binding model given by its real-space description (see the module docstring).
+
+    Parameters
+    ----------
+    lattice : Lattice
+        Geometry; ``lattice.positions`` are the orbital (site) positions τ_α.
+    onsite : (nsub,) array
+        On-site energies in eV.
+    hoppings : tuple of Hopping
+        Directed bonds; both directions of every bond must be listed (Hermiticity is checked).
+    """
+
+    lattice: Lattice
+    onsite: np.ndarray
+    hoppings: tuple
+
+    def __post_init__(self):
+        onsite = np.array(finite("onsite energies", self.onsite), dtype=float)
+        if onsite.shape != (self.lattice.nsub,):
+            raise ParameterError("onsite must hold one energy per sublattice.")
+        object.__setattr__(self, "onsite", onsite)
+        for h in self.hoppings:
+            finite("hopping t0", h.t0)
+            finite("hopping beta", h.beta)
+        H = self.hamiltonian(np.array([[0.37, -0.21]]))
+        if not np.allclose(H, np.conj(np.swapaxes(H, -1, -2)), atol=1e-12):
+            raise ParameterError("hoppings must list both directions of every bond with equal t0, beta.")
+
+    @property
+    def nsub(self) -> int:
+        return self.lattice.nsub
+
+    # -- geometry of the bonds (cached arrays) ------------------------------------------------
+    def _bond_arrays(self):
+        cache = self.__dict__.get("_bonds")
+        if cache is None:
+            pos, vec = self.lattice.positions, self.lattice.vectors
+            to = np.array([h.to for h in self.hoppings], dtype=int)
+            frm = np.array([h.frm for h in self.hoppings], dtype=int)
+            R = np.array([h.R for h in self.hoppings], dtype=float).reshape(-1, 2)
+            d = pos[to] - (R @ vec + pos[frm])
+            onehot = np.zeros((len(self.hoppings), self.nsub, self.nsub))
+            onehot[np.arange(len(to)), to, frm] = 1.0
+            t0 = np.array([h.t0 for h in self.hoppings], dtype=float)
+            l0 = np.array([h.length for h in self.hoppings], dtype=float)
+            beta = np.array([h.beta for h in self.hoppings], dtype=float)
+            cache = dict(to=to, frm=frm, d=d, onehot=onehot, t0=t0, l0=l0, beta=beta)
+            object.__setattr__(self, "_bonds", cache)
+        return cache
+
+    # -- the bond amplitude, on jets ------------------------------------------------------------
+    def bond_coefficients(self, fields) -> np.ndarray:
+        """φ(d) for every directed bond: the coefficient of Π(field amplitudes) in the bond term, with r_j = 0.
+
+        Returns a complex array (nbonds,). With no fields this is the bare hopping t₀.
+        """
+        b = self._bond_arrays()
+        K = len(fields)
+        nb = len(self.hoppings)
+        d = b["d"]
+        zero = Jet.constant(np.zeros(nb), K)
+        uj = [zero, zero]
+        ui = [zero, zero]
+        A_terms = []
+        for idx, f in enumerate(fields):
+            q = np.asarray(f.q, dtype=float)
+            if isinstance(f, Displacement):
+                U = np.asarray(f.amplitude, dtype=complex)
+                phase_i = np.exp(1j * d @ q)                 # u at r_i = d; r_j = 0
+                for c in range(2):
+                    ui[c] = ui[c] + Jet.variable(np.zeros(nb), idx, U[b["to"], c] * phase_i, K)
+                    uj[c] = uj[c] + Jet.variable(np.zeros(nb), idx, U[b["frm"], c], K)
+            elif isinstance(f, VectorPotential):
+                A_terms.append((idx, q, np.asarray(f.amplitude, dtype=complex)))
+            else:
+                raise TypeError(f"unknown field {f!r}")
+        D = [ui[c] - uj[c] + d[:, c] for c in range(2)]
+        length = dot(D, D).sqrt()
+        hop = ((length * (1.0 / b["l0"]) - 1.0) * (-b["beta"])).exp() * b["t0"]
+        if A_terms:
+            s, w = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_NODES)
+            s, w = 0.5 * (s + 1.0), 0.5 * w
+            flux = Jet.constant(np.zeros(nb), K)
+            # ∫_0^1 ds A(r'_j + s D)·D with A = ε a e^{iq₀·r}: quadrature nodes on a trailing axis.
+            ujn = [Jet(uj[c].c[..., None]) for c in range(2)]
+            Dn = [Jet(D[c].c[..., None]) for c in range(2)]
+            point = [ujn[c] + Dn[c] * s for c in range(2)]
+            for idx, q0, a in A_terms:
+                plane = ((point[0] * q0[0] + point[1] * q0[1]) * 1j).exp()
+                integral = Jet((plane * w).c.sum(axis=-1))
+                aD = D[0] * a[0] + D[1] * a[1]
+                flux = flux + Jet.variable(np.zeros(nb), idx, 1.0, K) * aD * integral
+            hop = hop * (flux * (-1j)).exp()
+        return hop.coefficient((1 << K) - 1)
+
+    # -- matrices in the Bloch basis ------------------------------------------------------------
+    def vertex(self, fields, k, *, kderiv=(0, 0), bloch: str = "I") -> np.ndarray:
+        """⟨α, k| ∂^n H/∂(fields) |β, k − Q⟩ for every k, shape (..., nsub, nsub).
+
+        Parameters
+        ----------
+        fields : sequence of Displacement / VectorPotential
+            The vertex is the coefficient of the product of their amplitudes (paper's F^a_i for one
+            displacement, the current v_j for one A, F^a_{i,j} = ∂v_j/∂R^a_i for one of each, F^{ab}_{ij}
+            with two displacements ...). An empty sequence gives the Bloch Hamiltonian H(k).
+        k : (..., 2) array, 1/Å
+        kderiv : (nx, ny)
+            Apply ∂_kx^nx ∂_ky^ny to the matrix (convention I: acts on e^{−ik·d} only).
+        bloch : "I" or "II"
+            Bloch convention: "I" puts orbital positions in the phase, "II" uses cell positions only
+            (CONVENTIONS.md §4). Only the k-derivative-free vertex is supported in convention II.
+        """
+        k = np.asarray(finite("k", k), dtype=float)
+        b = self._bond_arrays()
+        phi = self.bond_coefficients(list(fields))
+        d = b["d"]
+        nx, ny = kderiv
+        weights = phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
+        phase = np.exp(-1j * (k @ d.T))                          # (..., nbonds)
+        M = np.einsum("...b,bij->...ij", phase * weights, b["onehot"])
+        if not fields and (nx, ny) == (0, 0):
+            M = M + np.diag(self.onsite)
+        if bloch == "II":
+            if (nx, ny) != (0, 0):
+                raise ParameterError("bloch='II' vertices are available without k-derivatives only.")
+            Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
+            tau = self.lattice.positions
+            left = np.exp(1j * (k @ tau.T))                      # (..., nsub)
+            right = np.exp(-1j * ((k - Q) @ tau.T))
+            M = left[..., :, None] * M * right[..., None, :]
+        elif bloch != "I":
+            raise ParameterError(f"bloch must be 'I' or 'II', got {bloch!r}.")
+        return M
+
+    def hamiltonian(self, k, *, bloch: str = "I") -> np.ndarray:
+        """Bloch Hamiltonian H(k), shape (..., nsub, nsub), eV."""
+        return self.vertex((), k, bloch=bloch)
+
+    def velocity(self, k) -> np.ndarray:
+        """Velocity matrices ∂H/∂k_μ (convention I), shape (..., 2, nsub, nsub), eV·Å."""
+        return np.stack([self.vertex((), k, kderiv=(1, 0)), self.vertex((), k, kderiv=(0, 1))], axis=-3)
