@@ -1,5 +1,222 @@
-"""Command-line entry point ``phonon-moment`` (filled in below)."""
+"""Command line ``phonon-moment`` (CONVENTIONS.md §7 lists what each output file holds).
+
+Subcommands import what they need; nothing here imports SymPy (a future ``derive`` subcommand will, lazily).
+Units on the command line: energies eV, wave vectors 1/Å, temperature K.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from .checks import ParameterError
+
+ACOUSTIC_ENERGY_FLOOR = 1e-4  # eV; below this a mode is treated as ω = 0 (moment per phonon diverges as 1/ω)
 
 
-def main(argv=None):
-    raise SystemExit("phonon-moment: no subcommand yet")
+def _model_args(p):
+    g = p.add_argument_group("electronic model (SPEC §2 defaults)")
+    g.add_argument("--t", type=float, default=-2.8, metavar="EV", help="nearest-neighbour hopping (eV), default -2.8")
+    g.add_argument("--delta", type=float, default=1.0, metavar="EV", help="staggered potential ±Δ (eV), gap 2Δ; default 1.0")
+    g.add_argument("--tprime", type=float, default=0.0, metavar="EV", help="next-nearest-neighbour hopping (eV), default 0")
+    g.add_argument("--beta", type=float, default=3.37, metavar="X", help="-dln t/dln a0, default 3.37")
+    g.add_argument("--a0", type=float, default=1.42, metavar="ANGSTROM", help="bond length (Å), default 1.42")
+    g.add_argument("--mu", type=float, default=0.0, metavar="EV", help="chemical potential (eV), default 0 (mid-gap)")
+    g.add_argument("--temperature", type=float, default=0.0, metavar="K", help="temperature (K), default 0")
+
+
+def _model(args):
+    from .honeycomb import honeycomb_model
+    return honeycomb_model(t=args.t, delta=args.delta, tprime=args.tprime, beta=args.beta,
+                           beta_prime=args.beta, a0=args.a0)
+
+
+def _phonons(model):
+    from .phonons import Phonons, saito_graphene
+    return Phonons(model.lattice, saito_graphene())
+
+
+# --------------------------------------------------------------------------------------------------
+def cmd_bands(args) -> int:
+    """Electronic bands, valence iso-energy contours (Fig. 2a), phonon dispersion; PNG + data."""
+    from pathlib import Path
+
+    from .bands import band_data
+    from .brillouin import high_symmetry_path
+    from .io import save
+    from .plots import dispersion, zone_map
+
+    out = Path(args.out)
+    model = _model(args)
+    ph = _phonons(model)
+    lat = model.lattice
+    path = high_symmetry_path(lat, ("G", "K", "M", "G"), args.npath)
+    params = {"model": vars(args) | {"func": None}, "path": "G-K-M-G"}
+    caption = f"t={args.t} eV, Δ={args.delta} eV, t′={args.tprime} eV, a0={args.a0} Å; phonons: Saito shells 1–3"
+
+    el = band_data(model, path.k).energies
+    save(out / "electron_bands", {"distance": path.distance, "k": path.k, "energies_eV": el}, params)
+    dispersion(path, el, "energy (eV)", out / "electron_bands.png", title="electronic bands", caption=caption)
+
+    n = args.nmap
+    K = lat.point("K")
+    span = 1.25 * np.linalg.norm(K)
+    ax = np.linspace(-span, span, n)
+    kx, ky = np.meshgrid(ax, ax, indexing="xy")
+    ev = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
+    hexagon = np.array([np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ K
+                        for a in np.arange(6) * np.pi / 3])
+    save(out / "valence_isoenergy", {"kx": kx, "ky": ky, "valence_eV": ev}, params)
+    zone_map(kx, ky, ev, out / "valence_isoenergy.png", title="(a) valence-band iso-energy contours",
+             label="valence energy (eV)", contours=True, hexagon=hexagon, caption=caption)
+
+    energies, _ = ph.modes(path.k)
+    mev = 1e3 * energies
+    save(out / "phonon_dispersion", {"distance": path.distance, "q": path.k, "energies_meV": mev}, params)
+    dispersion(path, mev, "ħω (meV)", out / "phonon_dispersion.png", title="phonons (in-plane)", caption=caption)
+
+    print(f"wrote {out}/: electron_bands, valence_isoenergy, phonon_dispersion (.png, .npz, .json)")
+    for label in ("G", "K", "M"):
+        e, _ = ph.modes(lat.point(label))
+        shown = ", ".join(f"{1e3 * x:7.2f}" for x in np.clip(e, 0, None))
+        print(f"  phonon ħω at {label:>2}: {shown} meV")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+def _resolve_q(args, lattice):
+    if args.point is not None:
+        return lattice.point(args.point)
+    return np.asarray(args.q, float)
+
+
+def _branch_index(branch: str, nmodes: int) -> int:
+    if branch == "top":
+        return nmodes - 1
+    try:
+        b = int(branch)
+    except ValueError:
+        raise ParameterError(f"--branch must be 'top' or an integer 0..{nmodes - 1}, got {branch!r}.") from None
+    if not 0 <= b < nmodes:
+        raise ParameterError(f"--branch must be in 0..{nmodes - 1} (ascending energy), got {b}.")
+    return b
+
+
+def lambda_at(args) -> dict:
+    """Compute the JSON object of ``phonon-moment lambda`` (also used by tests)."""
+    from .damping import rates_from_paper
+    from .direct import lambda_matrix, uniform_problem
+    from .moment import mode_moment, to_bohr_magnetons, to_nuclear_magnetons
+
+    model = _model(args)
+    ph = _phonons(model)
+    q = _resolve_q(args, model.lattice)
+    energies, vectors = ph.modes(q)
+    b = _branch_index(args.branch, energies.shape[-1])
+    omega = energies[b] if args.omega is None else args.omega
+    if abs(omega) < ACOUSTIC_ENERGY_FLOOR:
+        raise ParameterError(
+            f"branch {b} has ħω = {omega:.2e} eV at q = {tuple(np.round(q, 6))} (an acoustic mode at Γ): the moment per "
+            "phonon diverges as 1/ω; choose an optical --branch or a q away from Γ.")
+    rates = rates_from_paper(args.eta_p, args.eta_c, args.eta_v, model.nsub)
+    t0 = time.perf_counter()
+    problem = uniform_problem(model, args.nk, rates, mu=args.mu, temperature=args.temperature)
+    res = lambda_matrix(problem, omega, q)
+    m = mode_moment(res.Lambda, vectors[:, b], ph.force_constants.masses)
+    out = {
+        "q": [float(x) for x in q],
+        "omega": float(omega),
+        "branch": b,
+        "total": to_nuclear_magnetons(m.real),
+        "total_dissipative": to_nuclear_magnetons(m.imag),
+        "Lambda": [[[z.real, z.imag] for z in row] for row in res.Lambda],
+        "moment_muN": to_nuclear_magnetons(m.real),
+        "moment_muB": to_bohr_magnetons(m.real),
+        "method": args.method,
+        "nk": args.nk,
+        "fd_error_Lambda": res.fd_error,
+        "eta": {"p": args.eta_p, "c": args.eta_c, "v": args.eta_v},
+        "seconds": time.perf_counter() - t0,
+        "units": {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
+                  "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell (CONVENTIONS.md §5)"},
+    }
+    if args.tolerance is not None:
+        finer = int(np.ceil(1.5 * args.nk))
+        res2 = lambda_matrix(uniform_problem(model, finer, rates, mu=args.mu, temperature=args.temperature), omega, q)
+        m2 = mode_moment(res2.Lambda, vectors[:, b], ph.force_constants.masses)
+        err = abs(m2.real - m.real) / max(abs(m2.real), 1e-300)
+        out["kgrid_error_estimate"] = err
+        if err > args.tolerance:
+            raise ParameterError(
+                f"nk = {args.nk} is too coarse for --tolerance {args.tolerance}: the moment changes by {err:.2e} "
+                f"(relative) at nk = {finer}; increase --nk (try {2 * args.nk}).")
+    return out
+
+
+def cmd_lambda(args) -> int:
+    out = lambda_at(args)
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    L = np.array([[complex(*z) for z in row] for row in out["Lambda"]])
+    print(f"q = ({out['q'][0]:.6f}, {out['q'][1]:.6f}) 1/Å   branch {out['branch']}   ħω = {out['omega']:.6f} eV   "
+          f"nk = {out['nk']}   method = {out['method']}")
+    print(f"eta_p, eta_c, eta_v = {args.eta_p}, {args.eta_c}, {args.eta_v} eV")
+    print("Λ^{ab}_zz (e = ħ = 1, per cell):")
+    for a, row in zip("AB", L):
+        print(f"   {a}: " + "   ".join(f"{z.real:+.6e} {z.imag:+.6e}i" for z in row))
+    print(f"moment per phonon m = {out['moment_muN']:+.6e} μ_N = {out['moment_muB']:+.6e} μ_B "
+          f"(dissipative part {out['total_dissipative']:+.3e} μ_N)")
+    if "kgrid_error_estimate" in out:
+        print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} (relative)")
+    print(f"finite-difference error of Λ: {out['fd_error_Lambda']:.1e}; {out['seconds']:.2f} s")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="phonon-moment", description=(
+        "Phonon magnetic moment with relaxation (Xue, Qiao, Gao, Niu 2025). Energies in eV, wave vectors in 1/Å."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("bands", help="electronic bands, valence iso-energy contours, phonon dispersion (PNG + data)")
+    _model_args(p)
+    p.add_argument("--out", default="out/bands", help="output folder (default out/bands)")
+    p.add_argument("--npath", type=int, default=80, help="points per path segment (default 80)")
+    p.add_argument("--nmap", type=int, default=201, help="points per axis of the contour map (default 201)")
+    p.set_defaults(func=cmd_bands)
+
+    p = sub.add_parser("lambda", help="Λ^{ab}_zz and the mode moment at one q (Eq. 4)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--q", type=float, nargs=2, metavar=("QX", "QY"), help="phonon momentum (1/Å, Cartesian)")
+    where.add_argument("--point", choices=["G", "K", "M", "Kp"], help="a named high-symmetry point")
+    p.add_argument("--branch", default="top", help="'top' (default) or a branch index, ascending energy")
+    p.add_argument("--omega", type=float, default=None, metavar="EV", help="phonon energy ħω (eV); default: the branch's")
+    p.add_argument("--eta-p", type=float, default=0.04, metavar="EV", help="paper's η_p (eV), default 0.04")
+    p.add_argument("--eta-c", type=float, default=0.04, metavar="EV", help="paper's η_c (eV), default 0.04")
+    p.add_argument("--eta-v", type=float, default=0.04, metavar="EV", help="paper's η_v (eV), default 0.04")
+    _model_args(p)
+    p.add_argument("--nk", type=int, default=48, help="k-grid nk×nk (default 48)")
+    p.add_argument("--tolerance", type=float, default=None, metavar="REL",
+                   help="fail unless the moment changes by less than REL (relative) on a 1.5× finer grid")
+    p.add_argument("--method", choices=["direct"], default="direct", help="'direct': the referee solving Eq. 5")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_lambda)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ParameterError as exc:
+        parser.exit(2, f"phonon-moment {args.command}: error: {exc}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -190,20 +190,30 @@ class TightBindingModel:
             Bloch convention: "I" puts orbital positions in the phase, "II" uses cell positions only
             (CONVENTIONS.md §4). Only the k-derivative-free vertex is supported in convention II.
         """
+        phi = self.bond_coefficients(list(fields))
+        Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
+        return self.vertex_from_coefficients(phi, Q, k, kderiv=kderiv, bloch=bloch, bare=not fields)
+
+    def vertex_from_coefficients(self, phi, Q, k, *, kderiv=(0, 0), bloch: str = "I", bare: bool = False):
+        """The Bloch matrices of a vertex whose bond coefficients ``phi`` (from :meth:`bond_coefficients`) are known.
+
+        Lets a caller evaluate one vertex at many k-grids without re-expanding the bond formula.
+        ``phi`` may carry leading axes (several vertices at once); ``bare`` adds the on-site energies (H itself).
+        """
         k = np.asarray(finite("k", k), dtype=float)
         b = self._bond_arrays()
-        phi = self.bond_coefficients(list(fields))
         d = b["d"]
         nx, ny = kderiv
         weights = phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
-        phase = np.exp(-1j * (k @ d.T))                          # (..., nbonds)
-        M = np.einsum("...b,bij->...ij", phase * weights, b["onehot"])
-        if not fields and (nx, ny) == (0, 0):
+        phase = np.exp(-1j * (k @ d.T))                          # (nk..., nbonds)
+        lead = np.shape(weights)[:-1]
+        w = np.reshape(weights, lead + (1,) * (phase.ndim - 1) + weights.shape[-1:])
+        M = np.einsum("...b,bij->...ij", phase * w, b["onehot"])
+        if bare and (nx, ny) == (0, 0):
             M = M + np.diag(self.onsite)
         if bloch == "II":
             if (nx, ny) != (0, 0):
                 raise ParameterError("bloch='II' vertices are available without k-derivatives only.")
-            Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
             tau = self.lattice.positions
             left = np.exp(1j * (k @ tau.T))                      # (..., nsub)
             right = np.exp(-1j * ((k - Q) @ tau.T))

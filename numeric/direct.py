@@ -1,0 +1,374 @@
+"""The independent referee: the paper's Eq. (5) solved numerically, order by order, and λ from Eq. (4).
+
+Imports neither SymPy nor ``derive``/``generated`` (a test reads this file's imports).
+
+Physics (CONVENTIONS.md §1). The electrons obey
+
+    ρ̇ = −i(H_eff ρ − ρ H_eff†) + S,     H_eff = H₀ + V(t) − iΓ,                                   (Eq. 5, read)
+
+with Γ = diag(γ_n) in the band basis of H₀ at each k (γ_n from :func:`numeric.damping.rates_from_paper`) and
+S = {Γ, ρ₀} the source that keeps ρ₀ = diag f_n stationary; S is of zeroth order and drops out of every order ≥ 1.
+V(t) holds three formal plane-wave fields (their product is what λ needs, Eq. 3):
+
+    u  = u(ω, q)         e^{−iΩ_u t},  Ω_u = ω + iη_p,
+    w  = u(−ω, −q − q₀)  e^{−iΩ_w t},  Ω_w = −ω + iη_p,
+    A  = A(q₀)           static,       Ω_A = 0,
+
+and every vertex of their products (F, v, ∂v/∂R, F^{ab}) from :mod:`numeric.model`. Writing ρ_S for the coefficient
+of the product of the fields in S, with momentum Q_S and frequency Ω_S = Σ_{f∈S} Ω_f, Eq. (5) gives in the band basis
+
+    ρ_S(k)_{nm} = Σ_{T ⊂ S, T ≠ ∅} [V_T, ρ_{S∖T}]_{nm} / (Ω_S − ε_n(k) + ε_m(k − Q_S) + i(γ_n + γ_m)),
+
+[V_T, ρ_R](k) = V_T(k) ρ_R(k − Q_T) − ρ_R(k) V_T(k − Q_R), ρ_∅ = diag f_n(k). The ω-derivative of Eq. (4) is taken
+exactly by carrying (value, ∂_ω value) pairs through this recursion; the q₀-derivative by central differences with
+Richardson extrapolation. Brillouin-zone sums are per primitive cell, (1/N_k) Σ_k, spinless.
+
+Response functions (Eq. 3), index order [k (A), c = (a, i) of u, c' = (b, j) of w]:
+
+    θ¹ = Tr ρ_{uw} v_k(q₀),   θ² = Tr ρ_{wA} F^a_i(q),   θ³ = Tr ρ_w F^a_{i,k}(q + q₀).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from .bands import diagonalize
+from .brillouin import uniform_grid
+from .checks import ParameterError, finite, positive
+from .damping import Rates
+from .model import Displacement, VectorPotential
+from .occupation import fermi_dirac
+
+FIELD_ORDER = ("u", "w", "A")
+Q0_STEP = 2e-4           # 1/Å, finite-difference step of ∂_{q₀} (Richardson with Q0_STEP/2); the q₀ series
+                         # converges within ~η/v_F ≈ 7e-3 Å⁻¹ for η = 0.04 eV, so the step stays well inside it
+LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
+
+
+# ---------------------------------------------------------------------------------------------------
+# (value, ∂_ω value) pairs
+# ---------------------------------------------------------------------------------------------------
+@dataclass
+class Dual:
+    """An array and its exact derivative with respect to the phonon frequency ω."""
+
+    val: np.ndarray
+    der: np.ndarray
+
+    def __add__(self, other):
+        return Dual(self.val + other.val, self.der + other.der)
+
+    def __sub__(self, other):
+        return Dual(self.val - other.val, self.der - other.der)
+
+    def matmul(self, other):
+        return Dual(_mm(self.val, other.val), _mm(self.der, other.val) + _mm(self.val, other.der))
+
+
+def _mm(a, b):
+    """Batched product of small matrices (faster than ``@`` for 2×2 and 3×3 blocks with many batch axes)."""
+    out = a[..., :, 0, None] * b[..., None, 0, :]
+    for j in range(1, a.shape[-1]):
+        out = out + a[..., :, j, None] * b[..., None, j, :]
+    return out
+
+
+def _static(a) -> Dual:
+    return Dual(a, np.zeros_like(a))
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    q: np.ndarray
+    omega: complex          # complex frequency Ω_f
+    domega: float           # ∂Ω_f/∂ω
+    basis: tuple            # one model field per component
+
+
+def _displacement_basis(q, nsub):
+    out = []
+    for a in range(nsub):
+        for i in range(2):
+            U = np.zeros((nsub, 2), dtype=complex)
+            U[a, i] = 1.0
+            out.append(Displacement(tuple(q), U))
+    return tuple(out)
+
+
+def _potential_basis(q):
+    return tuple(VectorPotential(tuple(q), np.eye(2, dtype=complex)[i]) for i in range(2))
+
+
+# ---------------------------------------------------------------------------------------------------
+# the order-by-order solution of Eq. (5)
+# ---------------------------------------------------------------------------------------------------
+@dataclass
+class DensityMatrixSeries:
+    """ρ_S for subsets S of the fields, on a k-grid shifted as needed (momentum bookkeeping in the docstring above).
+
+    Orders are data: ``rho(("u", "w"), shift)`` is the coefficient of u·w, an array of shape
+    (n_u, n_w, nk, nb, nb) (one leading axis per field, in FIELD_ORDER) wrapped in a :class:`Dual`.
+    """
+
+    model: object
+    k: np.ndarray
+    rates: Rates
+    mu: float
+    temperature: float
+    fields: dict
+    second_order_vertices: bool = True
+    _bands: dict = field(default_factory=dict)
+    _rho: dict = field(default_factory=dict)
+    _vert: dict = field(default_factory=dict)
+    _phi: dict = field(default_factory=dict)
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+    @staticmethod
+    def _key(shift):
+        return tuple(np.round(np.asarray(shift, float), 12))
+
+    def momentum(self, S) -> np.ndarray:
+        return sum((self.fields[f].q for f in S), np.zeros(2))
+
+    def bands(self, shift):
+        key = self._key(shift)
+        if key not in self._bands:
+            e, U = diagonalize(self.model.hamiltonian(self.k + np.asarray(shift)))
+            nb = e.shape[-1]
+            gamma = np.asarray(self.rates.electron, float)
+            if gamma.shape != (nb,):
+                raise ParameterError(f"need one electronic damping per band ({nb}), got {len(gamma)}.")
+            f = fermi_dirac(e, self.mu, self.temperature)
+            self._bands[key] = (e, U, f, gamma)
+        return self._bands[key]
+
+    def _axes(self, S):
+        return tuple(f for f in FIELD_ORDER if f in S)
+
+    def _expand(self, arr, sub, full):
+        """Insert singleton component axes so an array over the fields ``sub`` broadcasts over ``full``."""
+        shape = []
+        it = iter(arr.shape[: len(sub)])
+        for f in full:
+            shape.append(next(it) if f in sub else 1)
+        return arr.reshape(tuple(shape) + arr.shape[len(sub):])
+
+    def vertex(self, T, shift) -> np.ndarray:
+        """⟨n, k+s| V_T |m, k+s−Q_T⟩ for every component combination, shape (comps..., nk, nb, nb)."""
+        T = self._axes(T)
+        key = (T, self._key(shift))
+        if key not in self._vert:
+            shift = np.asarray(shift, float)
+            _, Ul, _, _ = self.bands(shift)
+            _, Ur, _, _ = self.bands(shift - self.momentum(T))
+            V = self.model.vertex_from_coefficients(self.bond_coefficients(T), self.momentum(T), self.k + shift)
+            self._vert[key] = _mm(_mm(np.conj(np.swapaxes(Ul, -1, -2)), V), Ur)
+        return self._vert[key]
+
+    def bond_coefficients(self, T):
+        """φ of every component combination of the fields T, shape (comps..., nbonds); cached (k-independent)."""
+        if T not in self._phi:
+            comps = [self.fields[f].basis for f in T]
+            shape = tuple(len(c) for c in comps)
+            phis = [self.model.bond_coefficients([comps[n][i] for n, i in enumerate(idx)]) for idx in np.ndindex(*shape)]
+            self._phi[T] = np.stack(phis).reshape(shape + phis[0].shape)
+        return self._phi[T]
+
+    def rho(self, S, shift=(0.0, 0.0)) -> Dual:
+        S = self._axes(S)
+        key = (S, self._key(shift))
+        if key in self._rho:
+            return self._rho[key]
+        shift = np.asarray(shift, float)
+        e, U, f, gamma = self.bands(shift)
+        if not S:
+            out = _static(np.eye(e.shape[-1]) * f[..., None, :])
+            self._rho[key] = out
+            return out
+        QS = self.momentum(S)
+        e_r, _, _, _ = self.bands(shift - QS)
+        C = None
+        for r in range(1, len(S) + 1):
+            for T in combinations(S, r):
+                if len(T) == 2 and set(T) == {"u", "w"} and not self.second_order_vertices:
+                    continue
+                R = tuple(x for x in S if x not in T)
+                QT, QR = self.momentum(T), self.momentum(R)
+                VT_l = _static(self._expand(self.vertex(T, shift), T, S))
+                VT_r = _static(self._expand(self.vertex(T, shift - QR), T, S))
+                rho_l = self.rho(R, shift - QT)
+                rho_r = self.rho(R, shift)
+                rho_l = Dual(self._expand(rho_l.val, R, S), self._expand(rho_l.der, R, S))
+                rho_r = Dual(self._expand(rho_r.val, R, S), self._expand(rho_r.der, R, S))
+                term = VT_l.matmul(rho_l) - rho_r.matmul(VT_r)
+                C = term if C is None else C + term
+        omega = sum(self.fields[x].omega for x in S)
+        domega = sum(self.fields[x].domega for x in S)
+        D = omega - (e[..., :, None] - e_r[..., None, :]) + 1j * (gamma[:, None] + gamma[None, :])
+        val = _safe_divide(C.val, D)
+        der = _safe_divide(C.der, D) - domega * _safe_divide(C.val, D * D)
+        out = Dual(val, der)
+        self._rho[key] = out
+        return out
+
+
+def _safe_divide(num, den):
+    """num/den where den ≠ 0; a zero denominator meets a zero numerator only (static, undamped, intraband at q₀ = 0)."""
+    out = np.zeros(np.broadcast_shapes(num.shape, den.shape), dtype=complex)
+    den = np.broadcast_to(den, out.shape)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _trace(rho: Dual, O: np.ndarray, weights) -> Dual:
+    """(Σ_k w_k Σ_nm ρ_nm(k) O_mn(k)) for every component combination."""
+    def tr(a):
+        return np.einsum("...knm,...kmn,k->...", a, O, weights)
+    return Dual(tr(rho.val), tr(rho.der))
+
+
+# ---------------------------------------------------------------------------------------------------
+# θ¹, θ², θ³ (Eq. 3) and Λ (Eq. 4)
+# ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    """Everything the referee needs besides (ω, q): model, k-grid, damping, occupations.
+
+    Parameters
+    ----------
+    model : TightBindingModel
+    k : (nk, 2) array
+        Brillouin-zone sample (1/Å), with ``weights`` summing to 1 (per-cell normalization).
+    rates : Rates
+        From :func:`numeric.damping.rates_from_paper`.
+    mu : float
+        Chemical potential (eV); default mid-gap 0.
+    temperature : float
+        Kelvin; 0 by default.
+    """
+
+    model: object
+    k: np.ndarray
+    weights: np.ndarray
+    rates: Rates
+    mu: float = 0.0
+    temperature: float = 0.0
+    second_order_vertices: bool = True
+
+
+def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0) -> dict:
+    """θ¹, θ², θ³ of Eq. (3) at (ω, q, q₀), each a :class:`Dual` of shape (2, nc, nc) [k, (a,i), (b,j)].
+
+    ``domega`` = ∂ω/∂ω_ref: pass −1 when ω is itself −ω_ref (the swapped term of Eq. 4), so derivatives
+    refer to one ω throughout.
+    """
+    q = np.asarray(q, float)
+    q0 = np.asarray(q0, float)
+    nsub = problem.model.nsub
+    eta_p = problem.rates.phonon
+    fields = {
+        "u": _Field("u", q, omega + 1j * eta_p, domega, _displacement_basis(q, nsub)),
+        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -domega, _displacement_basis(-q - q0, nsub)),
+        "A": _Field("A", q0, 0.0, 0.0, _potential_basis(q0)),
+    }
+    series = DensityMatrixSeries(problem.model, problem.k, problem.rates, problem.mu, problem.temperature,
+                                 fields, problem.second_order_vertices)
+    w = problem.weights
+    # θ¹ = Tr ρ_uw v(q₀): observable at shift −Q_uw = q₀, components (A,) → result [u, w, A]
+    rho_uw = series.rho(("u", "w"))
+    J = series.vertex(("A",), q0)                                    # (2, nk, nb, nb)
+    t1 = _trace(Dual(rho_uw.val[:, :, None], rho_uw.der[:, :, None]), J[None, None], w)   # (nu, nw, 2)
+    # θ² = Tr ρ_wA F(q): observable at shift −Q_wA = q
+    rho_wA = series.rho(("w", "A"))                                 # (nw, 2, ...)
+    F = series.vertex(("u",), q)                                     # (nu, ...)
+    t2 = _trace(Dual(rho_wA.val[None], rho_wA.der[None]), F[:, None, None], w)               # (nu, nw, 2)
+    # θ³ = Tr ρ_w F_mix(q + q₀): observable at shift −Q_w = q + q₀
+    rho_w = series.rho(("w",))
+    Fmix = series.vertex(("u", "A"), q + q0)                         # (nu, 2, ...)
+    t3 = _trace(Dual(rho_w.val[None, :, None], rho_w.der[None, :, None]), Fmix[:, None], w)  # (nu, nw, 2)
+    to_k_first = lambda d: Dual(np.moveaxis(d.val, -1, 0), np.moveaxis(d.der, -1, 0))
+    return {"theta1": to_k_first(t1), "theta2": to_k_first(t2), "theta3": to_k_first(t3)}
+
+
+def _theta_sum(problem, omega, q, q0, terms):
+    """∂_ω [θ_{k,c,c'}(ω,q,q₀) + θ_{k,c',c}(−ω,−q,q₀)] for each of ``terms`` (Eq. 4 before the ε contractions)."""
+    plus = response_functions(problem, omega, q, q0)
+    minus = response_functions(problem, -omega, -np.asarray(q, float), q0, domega=-1.0)
+    return {n: plus[n].der + np.swapaxes(minus[n].der, 1, 2) for n in terms}
+
+
+@dataclass(frozen=True)
+class LambdaResult:
+    """Λ^{ab}_{zz}(ω, q) by Eq. (4) and its pieces.
+
+    Attributes
+    ----------
+    Lambda : (nsub, nsub) complex array
+        Λ^{ab}_zz = ¼ ε_{zlk} ε_{zk₁k₂} ∂_{q₀l} ∂_ω Σ_{s=1..3} [θ^s_{k,ak₁,bk₂}(ω,q,q₀) + θ^s_{k,bk₂,ak₁}(−ω,−q,q₀)],
+        in the derivation's units (e = ħ = 1, eV, Å; per primitive cell).
+    by_term : dict
+        The same contraction for θ¹, θ², θ³ separately (they add up to ``Lambda``).
+    fd_error : float
+        Estimated error of the q₀ finite difference (difference of the Richardson and the plain central result).
+    theta_at_zero_q0 : dict
+        max |θ^s| at q₀ = 0, reported (SPEC §2: a nonzero value makes ∂_{q₀} origin dependent).
+    """
+
+    Lambda: np.ndarray
+    by_term: dict
+    fd_error: float
+    theta_at_zero_q0: dict
+
+
+def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP,
+                  terms=("theta1", "theta2", "theta3")) -> LambdaResult:
+    """Λ^{ab}_zz(ω, q) of Eq. (4) (sublattice generalization, SPEC §1) by the referee.
+
+    ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
+    combined by Richardson extrapolation (error O(step⁴)).
+    """
+    omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
+    q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
+    step = positive("q0 step", step)
+    nsub = problem.model.nsub
+
+    def derivative(h):
+        """∂_{q₀l} of ∂_ω Θ by a central difference at ±h, per term, stacked as (l, k, c, c')."""
+        rows = []
+        for l in range(2):
+            e = np.zeros(2)
+            e[l] = h
+            plus = _theta_sum(problem, omega, q, e, terms)
+            minus = _theta_sum(problem, omega, q, -e, terms)
+            rows.append({n: (plus[n] - minus[n]) / (2 * h) for n in terms})
+        return {n: np.stack([r[n] for r in rows]) for n in terms}
+
+    coarse = derivative(step)
+    fine = derivative(step / 2)
+    by_term = {}
+    err = 0.0
+    for n in terms:
+        rich = (4 * fine[n] - coarse[n]) / 3
+        by_term[n] = _contract(rich, nsub)
+        err = max(err, float(np.abs(_contract(fine[n], nsub) - by_term[n]).max()))
+    Lam = sum(by_term.values())
+    zero = response_functions(problem, omega, q, np.zeros(2))
+    theta0 = {n: float(np.abs(zero[n].val).max()) for n in zero}
+    return LambdaResult(Lam, by_term, err, theta0)
+
+
+def _contract(dtheta, nsub):
+    """¼ ε_{lk} ε_{k₁k₂} d_l Θ_{k,(a,k₁),(b,k₂)} → (nsub, nsub)."""
+    d = dtheta.reshape(2, 2, nsub, 2, nsub, 2)                       # l, k, a, k1, b, k2
+    return 0.25 * np.einsum("lk,mn,lkambn->ab", LEVI_CIVITA_2D, LEVI_CIVITA_2D, d)
+
+
+def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
+                    second_order_vertices: bool = True) -> Problem:
+    """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.brillouin.uniform_grid` (weights 1/nk²)."""
+    k, w = uniform_grid(model.lattice, nk)
+    return Problem(model, k, w, rates, mu, temperature, second_order_vertices)

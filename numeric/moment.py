@@ -1,0 +1,53 @@
+"""From the sublattice matrix Λ^{ab}_zz to the moment of a phonon mode (CONVENTIONS.md §5, §6). Shared by every path.
+
+Eq. (1) generalized to sublattices: the Lagrangian gains L_Z = B Σ_ab Λ^{ab} (u^a × u̇^b)_z. For one phonon in mode ν,
+u^a = e^a_ν Q e^{−iωt}/√M_a + c.c. with |Q|² = ħ/(2ω), the time average is
+
+    ⟨(u^a × u̇^b)_z⟩ = (iħ/2) (X_ab + X_ba) / √(M_a M_b),      X_ab = (e^a × e^{b*})_z ,
+
+so the moment per phonon quantum is
+
+    m_ν = (iħ/2) Σ_ab (Λ^{ab} + Λ^{ba}) X_ab / √(M_a M_b).
+
+i(X_ab + X_ba) is real, so m_ν is real exactly when the symmetric part Λ^{(ab)} is; its imaginary part (nonzero at finite
+damping) is returned separately, never dropped: it is the field-odd difference of the two circular modes' damping.
+For a = b this reduces to Λ^{aa} l^a/M_a with l^a = 2 Im(e^{a*}_x e^a_y) the sublattice angular momentum (Zhang–Niu).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .units import AMU_IN_NATURAL_MASS, MU_B_EV_PER_T, MU_N_EV_PER_T, TESLA_PER_NATURAL_FIELD
+
+
+def cross_z(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a × b)_z of 2-vectors along the last axis."""
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def mode_moment(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> complex:
+    """m_ν (eV·Å² in e = ħ = 1 units, i.e. eV per ħ/(eÅ²)) from Λ^{ab} (nsub, nsub) and a polarization (2 nsub,).
+
+    Returns a complex number whose real part is the moment and whose imaginary part is the dissipative remainder.
+    """
+    e = np.asarray(polarization).reshape(-1, 2)
+    M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
+    X = cross_z(e[:, None, :], np.conj(e)[None, :, :])          # X_ab
+    sym = np.asarray(Lambda) + np.asarray(Lambda).T
+    return complex(0.5j * np.sum(sym * X / np.sqrt(M[:, None] * M[None, :])))
+
+
+def natural_moment_to_ev_per_tesla(m: float) -> float:
+    """A moment in eV per ħ/(eÅ²) (e = ħ = 1, Å) to eV/T."""
+    return m / TESLA_PER_NATURAL_FIELD
+
+
+def to_nuclear_magnetons(m_natural: float) -> float:
+    """A moment in eV per ħ/(eÅ²) to nuclear magnetons μ_N."""
+    return natural_moment_to_ev_per_tesla(m_natural) / MU_N_EV_PER_T
+
+
+def to_bohr_magnetons(m_natural: float) -> float:
+    """A moment in eV per ħ/(eÅ²) to Bohr magnetons μ_B."""
+    return natural_moment_to_ev_per_tesla(m_natural) / MU_B_EV_PER_T
