@@ -37,7 +37,7 @@ import numpy as np
 
 from .bands import diagonalize
 from .brillouin import uniform_grid
-from .checks import ParameterError, finite, positive
+from .checks import ParameterError, finite, grid_size, positive
 from .damping import Rates
 from .model import Displacement, VectorPotential
 from .occupation import fermi_dirac
@@ -45,6 +45,7 @@ from .occupation import fermi_dirac
 FIELD_ORDER = ("u", "w", "A")
 Q0_STEP = 2e-4           # 1/Å, finite-difference step of ∂_{q₀} (Richardson with Q0_STEP/2); the q₀ series
                          # converges within ~η/v_F ≈ 7e-3 Å⁻¹ for η = 0.04 eV, so the step stays well inside it
+MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
 LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
@@ -303,30 +304,50 @@ def _theta_sum(problem, omega, q, q0, terms):
 
 @dataclass(frozen=True)
 class LambdaResult:
-    """Λ^{ab}_{zz}(ω, q) by Eq. (4) and its pieces.
+    """Λ^{ab}_{zz}(ω, q) and its pieces (CONVENTIONS.md §4, §8).
+
+    With Θ^s_{k,c,c'} = θ^s_{k,c,c'}(ω,q,q₀) + θ^s_{k,c',c}(−ω,−q,q₀) (Eq. 4's swapped-index combination) and
+    D[X] = ε_{zℓk} ε_{zk₁k₂} ∂_{q₀ℓ} ∂_ω X_{k,ak₁,bk₂} at q₀ → 0:
 
     Attributes
     ----------
     Lambda : (nsub, nsub) complex array
-        Λ^{ab}_zz = ¼ ε_{zlk} ε_{zk₁k₂} ∂_{q₀l} ∂_ω Σ_{s=1..3} [θ^s_{k,ak₁,bk₂}(ω,q,q₀) + θ^s_{k,bk₂,ak₁}(−ω,−q,q₀)],
-        in the derivation's units (e = ħ = 1, eV, Å; per primitive cell).
+        Λ = ½(current_route + force_route) = (1/32) D[Θ¹ + Θ² + 2Θ³]: the coefficient in L_Z = B Σ_ab Λ^{ab}(u^a × u̇^b)_z
+        per primitive cell (e = ħ = 1, eV, Å). Equals the magnetic-supercell Born–Oppenheimer λ in the adiabatic limit
+        (tests/test_adiabatic.py).
+    current_route : (nsub, nsub)
+        (1/16) D[Θ¹ + Θ³]: from ⟨∂H/∂A⟩, the magnetization carried by the circular phonon.
+    force_route : (nsub, nsub)
+        (1/16) D[Θ² + Θ³]: from ⟨∂H/∂u⟩, the field-induced gyroscopic force. Equal to the current route when the
+        dynamics is Hermitian and gauge covariant; at finite damping they differ (both reported).
+    eq4_as_printed : (nsub, nsub)
+        ¼ D[Θ¹ + Θ² + Θ³], the paper's Eq. (4) read literally with θ² = Tr ρ_{wA} F (CONVENTIONS.md §8).
     by_term : dict
-        The same contraction for θ¹, θ², θ³ separately (they add up to ``Lambda``).
+        ¼ D[Θ^s] for s = 1, 2, 3 separately.
     fd_error : float
-        Estimated error of the q₀ finite difference (difference of the Richardson and the plain central result).
+        Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
     theta_at_zero_q0 : dict
-        max |θ^s| at q₀ = 0, reported (SPEC §2: a nonzero value makes ∂_{q₀} origin dependent).
+        max |θ^s| at q₀ = 0, reported (SPEC §2).
     """
 
     Lambda: np.ndarray
+    current_route: np.ndarray
+    force_route: np.ndarray
+    eq4_as_printed: np.ndarray
     by_term: dict
     fd_error: float
     theta_at_zero_q0: dict
 
 
-def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP,
-                  terms=("theta1", "theta2", "theta3")) -> LambdaResult:
-    """Λ^{ab}_zz(ω, q) of Eq. (4) (sublattice generalization, SPEC §1) by the referee.
+def _routes(by_term):
+    """(Λ, current, force, Eq. 4 as printed) from the per-term contractions ¼ D[Θ^s]."""
+    t1, t2, t3 = by_term["theta1"], by_term["theta2"], by_term["theta3"]
+    current, force = (t1 + t3) / 4, (t2 + t3) / 4
+    return (current + force) / 2, current, force, t1 + t2 + t3
+
+
+def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP) -> LambdaResult:
+    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
     combined by Richardson extrapolation (error O(step⁴)).
@@ -335,6 +356,7 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP,
     q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
     step = positive("q0 step", step)
     nsub = problem.model.nsub
+    terms = ("theta1", "theta2", "theta3")
 
     def derivative(h):
         """∂_{q₀l} of ∂_ω Θ by a central difference at ±h, per term, stacked as (l, k, c, c')."""
@@ -349,16 +371,13 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP,
 
     coarse = derivative(step)
     fine = derivative(step / 2)
-    by_term = {}
-    err = 0.0
-    for n in terms:
-        rich = (4 * fine[n] - coarse[n]) / 3
-        by_term[n] = _contract(rich, nsub)
-        err = max(err, float(np.abs(_contract(fine[n], nsub) - by_term[n]).max()))
-    Lam = sum(by_term.values())
+    by_term = {n: _contract((4 * fine[n] - coarse[n]) / 3, nsub) for n in terms}
+    plain = {n: _contract(fine[n], nsub) for n in terms}
+    Lam, current, force, eq4 = _routes(by_term)
+    err = float(np.abs(_routes(plain)[0] - Lam).max())
     zero = response_functions(problem, omega, q, np.zeros(2))
     theta0 = {n: float(np.abs(zero[n].val).max()) for n in zero}
-    return LambdaResult(Lam, by_term, err, theta0)
+    return LambdaResult(Lam, current, force, eq4, by_term, err, theta0)
 
 
 def _contract(dtheta, nsub):
@@ -370,5 +389,6 @@ def _contract(dtheta, nsub):
 def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
                     second_order_vertices: bool = True) -> Problem:
     """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.brillouin.uniform_grid` (weights 1/nk²)."""
+    nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
     k, w = uniform_grid(model.lattice, nk)
     return Problem(model, k, w, rates, mu, temperature, second_order_vertices)

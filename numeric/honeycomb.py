@@ -27,6 +27,7 @@ class HoneycombParameters:
     beta: float = 3.37       # −∂ln t/∂ln a0 (graphene)
     beta_prime: float = 3.37 # the same for t′ (irrelevant while t′ = 0)
     a0: float = 1.42         # bond length
+    peierls: str = "equilibrium"  # Peierls path: "equilibrium" or "displaced" bonds (CONVENTIONS.md §2)
 
     def __post_init__(self):
         for name in ("t", "delta", "tprime", "beta", "beta_prime"):
@@ -53,4 +54,4 @@ def honeycomb_model(params: HoneycombParameters | None = None, **overrides) -> T
                 for R, d in lat.neighbours(alpha, beta_sub, length):
                     if abs(np.linalg.norm(d) - length) < 1e-6:
                         hops.append(Hopping(alpha, beta_sub, tuple(int(x) for x in R), t0, length, beta))
-    return TightBindingModel(lat, np.array([params.delta, -params.delta]), tuple(hops))
+    return TightBindingModel(lat, np.array([params.delta, -params.delta]), tuple(hops), params.peierls)

@@ -88,17 +88,25 @@ class TightBindingModel:
         On-site energies in eV.
     hoppings : tuple of Hopping
         Directed bonds; both directions of every bond must be listed (Hermiticity is checked).
+    peierls : "equilibrium" or "displaced"
+        Path of the Peierls line integral. "equilibrium" (default) integrates A along the equilibrium bond, so a
+        gauge transformation is a u-independent unitary and the electronic dynamics stays gauge covariant for moving
+        ions; "displaced" integrates along the displaced bond, which is covariant only together with a co-moving
+        term Σ_i n_i A(r'_i)·u̇_i that the paper's Eq. (2) does not have (CONVENTIONS.md §2).
     """
 
     lattice: Lattice
     onsite: np.ndarray
     hoppings: tuple
+    peierls: str = "equilibrium"
 
     def __post_init__(self):
         onsite = np.array(finite("onsite energies", self.onsite), dtype=float)
         if onsite.shape != (self.lattice.nsub,):
             raise ParameterError("onsite must hold one energy per sublattice.")
         object.__setattr__(self, "onsite", onsite)
+        if self.peierls not in ("equilibrium", "displaced"):
+            raise ParameterError(f"peierls must be 'equilibrium' or 'displaced', got {self.peierls!r}.")
         for h in self.hoppings:
             finite("hopping t0", h.t0)
             finite("hopping beta", h.beta)
@@ -161,14 +169,18 @@ class TightBindingModel:
             s, w = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_NODES)
             s, w = 0.5 * (s + 1.0), 0.5 * w
             flux = Jet.constant(np.zeros(nb), K)
-            # ∫_0^1 ds A(r'_j + s D)·D with A = ε a e^{iq₀·r}: quadrature nodes on a trailing axis.
-            ujn = [Jet(uj[c].c[..., None]) for c in range(2)]
-            Dn = [Jet(D[c].c[..., None]) for c in range(2)]
-            point = [ujn[c] + Dn[c] * s for c in range(2)]
+            # ∫_0^1 ds A(r_j + s D)·D with A = ε a e^{iq₀·r}: quadrature nodes on a trailing axis; the path runs
+            # between the displaced sites (peierls="displaced") or the equilibrium ones.
+            if self.peierls == "displaced":
+                start, span = uj, D
+            else:
+                start = [Jet.constant(np.zeros(nb), K)] * 2
+                span = [Jet.constant(d[:, c], K) for c in range(2)]
+            point = [Jet(start[c].c[..., None]) + Jet(span[c].c[..., None]) * s for c in range(2)]
             for idx, q0, a in A_terms:
                 plane = ((point[0] * q0[0] + point[1] * q0[1]) * 1j).exp()
                 integral = Jet((plane * w).c.sum(axis=-1))
-                aD = D[0] * a[0] + D[1] * a[1]
+                aD = span[0] * a[0] + span[1] * a[1]
                 flux = flux + Jet.variable(np.zeros(nb), idx, 1.0, K) * aD * integral
             hop = hop * (flux * (-1j)).exp()
         return hop.coefficient((1 << K) - 1)

@@ -198,16 +198,22 @@ def _bond_terms(model, b: _Bonds, n_flux, kappa, u, gauge, derivative: bool):
     M = b.mq @ b.T                                                   # (nhop, L², 2) Cartesian translation of j
     rj0 = b.positions[b.j0] + u[b.frm][:, None, :]                   # displaced image of j in the home cell
     D = (b.d + u[b.to] - u[b.frm])[:, None, :]                       # (nhop, 1, 2) displaced bond r'_i − r'_j
-    mid = rj0 + M + 0.5 * D                                          # displaced midpoint, actual position
     ell = np.linalg.norm(D, axis=-1)
+    moving_path = model.peierls == "displaced"
+    if not moving_path:                                              # Peierls path on the equilibrium bond
+        rj0 = b.positions[b.j0] + 0.0 * u[b.frm][:, None, :]
+        D_path = np.broadcast_to(b.d[:, None, :], D.shape)
+    else:
+        D_path = D
+    mid = rj0 + M + 0.5 * D_path                                     # midpoint of the Peierls path, actual position
     hop = b.t0[:, None] * np.exp(-b.beta[:, None] * (ell / b.l0[:, None] - 1.0))
     if gauge == 1:
-        sa, sb, m_wrap = mid @ g1, D @ g2, b.mq[..., 0]
+        sa, sb, m_wrap = mid @ g1, D_path @ g2, b.mq[..., 0]
         gw = g2                                                       # χ = C s2, wrapped along T1
         wrap = -m_wrap * C * (rj0 @ g2)
         ga, gb, sign = g1, g2, 1.0
     else:
-        sa, sb, m_wrap = mid @ g2, D @ g1, b.mq[..., 1]
+        sa, sb, m_wrap = mid @ g2, D_path @ g1, b.mq[..., 1]
         gw = g1                                                       # χ = −C s1, wrapped along T2
         wrap = m_wrap * C * (rj0 @ g1)
         ga, gb, sign = g2, g1, -1.0
@@ -226,7 +232,7 @@ def _bond_terms(model, b: _Bonds, n_flux, kappa, u, gauge, derivative: bool):
             dlogt = -(b.beta / b.l0)[:, None] * sD * Dhat[..., k]
             dphi = sign * C * (sM * ga[k] * sb + sa * sD * gb[k])
             dwrap = (-1.0 if gauge == 1 else 1.0) * m_wrap * C * sJ * gw[k]
-            dval[c, k] = val * (dlogt - 1j * dphi + 1j * dwrap)
+            dval[c, k] = val * (dlogt - 1j * dphi + 1j * dwrap) if moving_path else val * dlogt
     return val, dval
 
 

@@ -165,7 +165,7 @@ def test_imaginary_part_vanishes_in_the_hermitian_limit(model):
 def test_origin_shift_and_bloch_convention_leave_lambda_unchanged(model):
     """Moving every orbital by a vector changes no bond and no plane-wave product: Λ identical (Bloch convention I)."""
     from numeric.model import TightBindingModel
-    shifted = TightBindingModel(model.lattice.shifted(np.array([0.37, -0.21])), model.onsite, model.hoppings)
+    shifted = TightBindingModel(model.lattice.shifted(np.array([0.37, -0.21])), model.onsite, model.hoppings, model.peierls)
     a = lambda_matrix(problem(model), OMEGA, Q).Lambda
     b = lambda_matrix(problem(shifted), OMEGA, Q).Lambda
     np.testing.assert_allclose(b, a, atol=EXACT * 1e3 * np.abs(a).max())

@@ -19,7 +19,7 @@ FD_STEP = 1e-5
 FINITE_DIFF = 1e-8   # relative, central differences with FD_STEP
 rng = np.random.default_rng(7)
 
-MODELS = {"paper": dict(), "tprime": dict(tprime=0.3, delta=0.7)}
+MODELS = {"paper": dict(), "tprime": dict(tprime=0.3, delta=0.7), "displaced": dict(tprime=0.2, peierls="displaced")}
 
 
 @pytest.fixture(params=list(MODELS))
@@ -35,7 +35,7 @@ def displaced(model, shifts):
     """The same model with sublattice positions moved by ``shifts`` (nsub, 2): a uniform frozen displacement."""
     lat = model.lattice
     moved = Lattice(lat.vectors, lat.positions + shifts, lat.labels, dict(lat.points))
-    return TightBindingModel(moved, model.onsite, model.hoppings)
+    return TightBindingModel(moved, model.onsite, model.hoppings, model.peierls)
 
 
 def scale(M):
@@ -65,7 +65,10 @@ def test_current_at_zero_q_is_velocity(model, axis):
 
 
 @pytest.mark.parametrize("sub,axis,adir", [(0, 0, 1), (1, 1, 0), (0, 1, 1)])
-def test_mixed_vertex_at_zero_q_is_derivative_of_displaced_current(model, sub, axis, adir):
+def test_mixed_vertex_at_zero_q_is_derivative_of_displaced_current(sub, axis, adir):
+    """With Peierls phases on the displaced bonds a rigid shift moves the path too: F_mix = ∂J/∂u exactly.
+    (The equilibrium-path variant is checked against the supercell below.)"""
+    model = honeycomb_model(**MODELS["displaced"])
     k = random_k()
     shift = np.zeros((2, 2))
     shift[sub, axis] = FD_STEP
@@ -86,15 +89,16 @@ def test_continuity_identity_for_current(model):
 
 
 def test_continuity_identity_for_mixed_vertex(model):
-    """∂/∂u of the identity: q₀·J_u(q, q₀) = F_q(k) − F_q(k − q₀) + H(k) N − N H(k − q − q₀),
-    N = diag(i q₀·U_α), the density vertex of displaced sites e^{iq₀·(r + u)}."""
+    """∂/∂u of the identity: q₀·J_u(q, q₀) = F_q(k) − F_q(k − q₀) + H(k) N − N H(k − q − q₀), with N the density
+    vertex: diag(i q₀·U_α) for densities at the displaced sites e^{iq₀·(r + u)} (peierls="displaced"), 0 when the
+    Peierls path and the gauge function stay on the equilibrium sites (peierls="equilibrium")."""
     k = random_k()
     for q, q0 in rng.uniform(-3, 3, size=(3, 2, 2)):
         U = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
         u = Displacement(tuple(q), U)
         Jmix = [model.vertex([u, vector_potential(q0, c)], k) for c in range(2)]
         lhs = q0[0] * Jmix[0] + q0[1] * Jmix[1]
-        N = np.diag(1j * U @ q0)
+        N = np.diag(1j * U @ q0) if model.peierls == "displaced" else np.zeros((2, 2))
         rhs = (model.vertex([u], k) - model.vertex([u], k - q0)
                + model.hamiltonian(k) @ N - N @ model.hamiltonian(k - q - q0))
         np.testing.assert_allclose(lhs, rhs, atol=EXACT * scale(rhs), err_msg=f"q={q}, q0={q0}")
@@ -138,9 +142,10 @@ def supercell_hamiltonian(model, u_field, A_amp, q0):
                 D = ri_p - rj_p
                 ell = np.sqrt(D @ D)                       # complex amplitudes: analytic continuation
                 t = h.t0 * np.exp(-h.beta * (ell / h.length - 1.0))
-                x = q0 @ D
+                start, span = (rj_p, D) if model.peierls == "displaced" else (rj, ri - rj)
+                x = q0 @ span
                 ratio = 1.0 if abs(x) < 1e-14 else (np.exp(1j * x) - 1.0) / (1j * x)
-                flux = (A_amp @ D) * np.exp(1j * q0 @ rj_p) * ratio
+                flux = (A_amp @ span) * np.exp(1j * q0 @ start) * ratio
                 H[idx(n1, n2, h.to), idx(n1 + h.R[0], n2 + h.R[1], h.frm)] += t * np.exp(-1j * flux)
     return H
 
@@ -166,9 +171,10 @@ def project(model, M, k, Q):
                       for b in range(model.nsub)] for a in range(model.nsub)])
 
 
+@pytest.mark.parametrize("peierls", ["equilibrium", "displaced"])
 @pytest.mark.parametrize("label", ["K", "M"])
-def test_vertices_at_commensurate_q_match_frozen_phonon_supercell(label):
-    model = honeycomb_model(tprime=0.2)
+def test_vertices_at_commensurate_q_match_frozen_phonon_supercell(label, peierls):
+    model = honeycomb_model(tprime=0.2, peierls=peierls)
     q = model.lattice.point(label)
     q0 = model.lattice.point("M" if label == "K" else "K")
     U = np.array([[0.3, -0.8], [0.5, 0.1j]])

@@ -58,7 +58,9 @@ RNG = np.random.default_rng(7)
 KAPPAS = RNG.uniform(-1.0, 1.0, size=(3, 2))            # 1/Å, generic supercell Bloch vectors
 DISPLACEMENTS = RNG.normal(scale=0.05, size=(3, 2, 2))   # Å, generic sublattice displacements
 
-MODEL = honeycomb_model()
+# The displaced Peierls path gives a nonzero λ at t′ = 0, which the structure tests below need; the
+# equilibrium path (the package default) is compared with the referee in tests/test_adiabatic.py.
+MODEL = honeycomb_model(peierls="displaced")
 CONVERGED = dict(L=12, nkappa=3)                         # torus of 36 × 36 cells
 
 
@@ -94,7 +96,7 @@ def displaced_model(model, u):
     """The same hoppings on a lattice whose sublattice positions are moved by u (nsub, 2)."""
     lat = model.lattice
     moved = Lattice(lat.vectors, lat.positions + u, lat.labels, dict(lat.points))
-    return TightBindingModel(moved, model.onsite, model.hoppings)
+    return TightBindingModel(moved, model.onsite, model.hoppings, model.peierls)
 
 
 # ------------------------------------------------------------------------------------- the Hamiltonian
@@ -268,16 +270,16 @@ def test_curvature_structure_and_gauge_independence(bo_converged):
 def test_chiral_symmetry_delta_sign():
     """t′ = 0: Ω(Δ) = −Ω(−Δ), exact on the torus."""
     plus = molecular_berry_curvature(MODEL, 6, 1, 2)
-    minus = molecular_berry_curvature(honeycomb_model(delta=-1.0), 6, 1, 2)
+    minus = molecular_berry_curvature(honeycomb_model(delta=-1.0, peierls="displaced"), 6, 1, 2)
     assert np.abs(plus + minus).max() < EXACT_RTOL * np.abs(plus).max()
 
 
 @pytest.mark.parametrize("tprime", [-0.3, 0.3])
 def test_mirror_and_translation_sum_rule_with_tprime(tprime):
     """t′ ≠ 0 (no chiral symmetry; ω^{AB} ≠ 0): mirror ω^{ab}(Δ) = ω^{āb̄}(−Δ), sum rule Σ_ab Ω^{ab}_{ij} = 0."""
-    model = honeycomb_model(tprime=tprime)
+    model = honeycomb_model(tprime=tprime, peierls="displaced")
     c = molecular_berry_curvature(model, CONVERGED["L"], 1, CONVERGED["nkappa"])
-    cm = molecular_berry_curvature(honeycomb_model(tprime=tprime, delta=-1.0), CONVERGED["L"], 1,
+    cm = molecular_berry_curvature(honeycomb_model(tprime=tprime, delta=-1.0, peierls="displaced"), CONVERGED["L"], 1,
                                    CONVERGED["nkappa"])
     scale = np.abs(c).max()
     w, wm = _omega(c), _omega(cm)

@@ -1,0 +1,65 @@
+"""The command line as a contract (issue: referee §2; foundation §4): keys, units, files, and named errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from numeric.cli import main
+
+FAST = ["--nk", "6"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    return code, capsys.readouterr()
+
+
+def test_lambda_json_contract(capsys):
+    code, out = run(capsys, "lambda", "--point", "K", *FAST, "--json")
+    assert code == 0
+    d = json.loads(out.out)
+    for key in ("q", "omega", "total", "Lambda", "moment_muN", "method", "nk", "units",
+                "Lambda_current_route", "Lambda_force_route", "Lambda_eq4_as_printed"):
+        assert key in d, key
+    L = np.array(d["Lambda"])[..., 0] + 1j * np.array(d["Lambda"])[..., 1]
+    J = np.array(d["Lambda_current_route"])[..., 0] + 1j * np.array(d["Lambda_current_route"])[..., 1]
+    F = np.array(d["Lambda_force_route"])[..., 0] + 1j * np.array(d["Lambda_force_route"])[..., 1]
+    np.testing.assert_allclose(L, (J + F) / 2, atol=1e-12 * np.abs(L).max())
+    assert d["total"] == d["moment_muN"] and d["method"] == "direct" and d["nk"] == 6
+    assert abs(d["omega"] - 0.17659) < 1e-4          # top phonon branch at K (Saito fit), eV
+
+
+def test_lambda_table_is_readable(capsys):
+    code, out = run(capsys, "lambda", "--q", "0.31", "0.17", *FAST)
+    assert code == 0 and "μ_N" in out.out and "Λ^{ab}_zz" in out.out
+
+
+@pytest.mark.parametrize("argv,word", [
+    (["lambda", "--point", "K", "--eta-p", "0"], "eta_p"),
+    (["lambda", "--point", "K", "--eta-c", "-0.1"], "eta_c"),
+    (["lambda", "--point", "G", "--branch", "0"], "acoustic"),
+    (["lambda", "--point", "K", "--branch", "7"], "--branch"),
+    (["lambda", "--point", "K", "--nk", "1"], "nk"),
+    (["lambda", "--q", "nan", "0"], "q"),
+    (["lambda", "--point", "K", "--delta", "0", "--nk", "9"], "delta"),
+    (["lambda", "--point", "M", "--nk", "4", "--tolerance", "1e-9"], "nk"),
+])
+def test_bad_input_gives_a_named_error(capsys, argv, word):
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ([] if "--nk" in argv else FAST))
+    assert exc.value.code == 2
+    assert word in capsys.readouterr().err
+
+
+def test_bands_writes_figures_and_data(tmp_path, capsys):
+    code, out = run(capsys, "bands", "--out", str(tmp_path), "--npath", "8", "--nmap", "21")
+    assert code == 0
+    for stem in ("electron_bands", "valence_isoenergy", "phonon_dispersion"):
+        for ext in (".png", ".npz", ".json"):
+            assert (tmp_path / f"{stem}{ext}").stat().st_size > 0
+    meta = json.loads((tmp_path / "phonon_dispersion.json").read_text())
+    assert meta["parameters"]["model"]["delta"] == 1.0 and "provenance" in meta
+    with np.load(tmp_path / "phonon_dispersion.npz") as data:
+        assert abs(data["energies_meV"][0, -1] - 195.67) < 0.05    # Γ optical pair (test_phonons checks the value)
+    assert "K:" in out.out
