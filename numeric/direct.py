@@ -122,6 +122,7 @@ class DensityMatrixSeries:
     temperature: float
     fields: dict
     second_order_vertices: bool = True
+    bloch: str = "I"
     _bands: dict = field(default_factory=dict)
     _rho: dict = field(default_factory=dict)
     _vert: dict = field(default_factory=dict)
@@ -138,7 +139,7 @@ class DensityMatrixSeries:
     def bands(self, shift):
         key = self._key(shift)
         if key not in self._bands:
-            e, U = diagonalize(self.model.hamiltonian(self.k + np.asarray(shift)))
+            e, U = diagonalize(self.model.hamiltonian(self.k + np.asarray(shift), bloch=self.bloch))
             nb = e.shape[-1]
             gamma = np.asarray(self.rates.electron, float)
             if gamma.shape != (nb,):
@@ -166,7 +167,8 @@ class DensityMatrixSeries:
             shift = np.asarray(shift, float)
             _, Ul, _, _ = self.bands(shift)
             _, Ur, _, _ = self.bands(shift - self.momentum(T))
-            V = self.model.vertex_from_coefficients(self.bond_coefficients(T), self.momentum(T), self.k + shift)
+            V = self.model.vertex_from_coefficients(self.bond_coefficients(T), self.momentum(T), self.k + shift,
+                                                    bloch=self.bloch)
             self._vert[key] = _mm(_mm(np.conj(np.swapaxes(Ul, -1, -2)), V), Ur)
         return self._vert[key]
 
@@ -259,6 +261,7 @@ class Problem:
     mu: float = 0.0
     temperature: float = 0.0
     second_order_vertices: bool = True
+    bloch: str = "I"
 
 
 def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0) -> dict:
@@ -277,7 +280,7 @@ def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0) -
         "A": _Field("A", q0, 0.0, 0.0, _potential_basis(q0)),
     }
     series = DensityMatrixSeries(problem.model, problem.k, problem.rates, problem.mu, problem.temperature,
-                                 fields, problem.second_order_vertices)
+                                 fields, problem.second_order_vertices, problem.bloch)
     w = problem.weights
     # θ¹ = Tr ρ_uw v(q₀): observable at shift −Q_uw = q₀, components (A,) → result [u, w, A]
     rho_uw = series.rho(("u", "w"))
@@ -387,8 +390,8 @@ def _contract(dtheta, nsub):
 
 
 def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
-                    second_order_vertices: bool = True) -> Problem:
+                    second_order_vertices: bool = True, bloch: str = "I") -> Problem:
     """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.brillouin.uniform_grid` (weights 1/nk²)."""
     nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
     k, w = uniform_grid(model.lattice, nk)
-    return Problem(model, k, w, rates, mu, temperature, second_order_vertices)
+    return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)

@@ -127,12 +127,10 @@ class TightBindingModel:
             frm = np.array([h.frm for h in self.hoppings], dtype=int)
             R = np.array([h.R for h in self.hoppings], dtype=float).reshape(-1, 2)
             d = pos[to] - (R @ vec + pos[frm])
-            onehot = np.zeros((len(self.hoppings), self.nsub, self.nsub))
-            onehot[np.arange(len(to)), to, frm] = 1.0
             t0 = np.array([h.t0 for h in self.hoppings], dtype=float)
             l0 = np.array([h.length for h in self.hoppings], dtype=float)
             beta = np.array([h.beta for h in self.hoppings], dtype=float)
-            cache = dict(to=to, frm=frm, d=d, onehot=onehot, t0=t0, l0=l0, beta=beta)
+            cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta)
             object.__setattr__(self, "_bonds", cache)
         return cache
 
@@ -220,7 +218,10 @@ class TightBindingModel:
         phase = np.exp(-1j * (k @ d.T))                          # (nk..., nbonds)
         lead = np.shape(weights)[:-1]
         w = np.reshape(weights, lead + (1,) * (phase.ndim - 1) + weights.shape[-1:])
-        M = np.einsum("...b,bij->...ij", phase * w, b["onehot"])
+        terms = phase * w
+        M = np.zeros(terms.shape[:-1] + (self.nsub, self.nsub), dtype=complex)
+        for n, (i, j) in enumerate(zip(b["to"], b["frm"])):     # a handful of bonds: scatter one at a time
+            M[..., i, j] += terms[..., n]
         if bare and (nx, ny) == (0, 0):
             M = M + np.diag(self.onsite)
         if bloch == "II":

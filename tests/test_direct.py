@@ -163,12 +163,17 @@ def test_imaginary_part_vanishes_in_the_hermitian_limit(model):
 
 
 def test_origin_shift_and_bloch_convention_leave_lambda_unchanged(model):
-    """Moving every orbital by a vector changes no bond and no plane-wave product: Λ identical (Bloch convention I)."""
+    """Moving every orbital by a vector changes no bond and no plane-wave product whose momenta cancel; in Bloch
+    convention II (cell positions only in the phase) the same shift does change every matrix element, so the
+    check there exercises the vertices' transformation: Λ identical in all four cases."""
     from numeric.model import TightBindingModel
     shifted = TightBindingModel(model.lattice.shifted(np.array([0.37, -0.21])), model.onsite, model.hoppings, model.peierls)
-    a = lambda_matrix(problem(model), OMEGA, Q).Lambda
-    b = lambda_matrix(problem(shifted), OMEGA, Q).Lambda
-    np.testing.assert_allclose(b, a, atol=EXACT * 1e3 * np.abs(a).max())
+    rates = rates_from_paper(0.04, 0.03, 0.05)
+    ref = lambda_matrix(problem(model), OMEGA, Q).Lambda
+    for m in (model, shifted):
+        for bloch in ("I", "II"):
+            other = lambda_matrix(uniform_problem(m, NK, rates, bloch=bloch), OMEGA, Q).Lambda
+            np.testing.assert_allclose(other, ref, atol=1e-9 * np.abs(ref).max(), err_msg=f"bloch={bloch}")
 
 
 def test_second_order_vertices_do_not_contribute(model):
