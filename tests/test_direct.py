@@ -11,14 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numeric.bands import diagonalize
 from numeric.brillouin import C3, MIRROR_X
 from numeric.checks import ParameterError
 from numeric.damping import Rates, rates_from_paper
-from numeric.direct import DensityMatrixSeries, Problem, _Field, _displacement_basis, _potential_basis, lambda_matrix, response_functions, uniform_problem
+from numeric.direct import _displacement_basis, lambda_matrix, response_functions, uniform_problem
 from numeric.honeycomb import honeycomb_model
-from numeric.model import Displacement
-from numeric.occupation import fermi_dirac
 
 EXACT = 1e-12
 KUBO = 1e-10

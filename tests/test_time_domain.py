@@ -151,7 +151,7 @@ def hierarchy(case):
     gamma = CASES[case]["gamma"]
     pairs = closed_pairs(CASES[case]["orders"])
     index = {p: i for i, p in enumerate(pairs)}
-    nk, n = len(K), NSUB
+    nk = len(K)
     P, m = len(pairs), NSUB * NSUB
     M = np.zeros((len(GROUPS), P, nk, m, P, nk, m), dtype=complex)
     b = np.zeros((len(GROUPS), P, nk, m), dtype=complex)
