@@ -35,13 +35,14 @@ GAUSS_LEGENDRE_NODES = 24  # Peierls line integral; exact to machine precision f
 class Hopping:
     """One directed bond: the term c†_i c_j, i on sublattice ``to``, j on sublattice ``frm`` in cell ``R``.
 
-    ``t0`` (eV) is the hopping at the reference length ``length`` (Å); ``beta`` = −∂ln t/∂ln ℓ there.
+    ``t0`` (eV, may be complex) is the hopping at the reference length ``length`` (Å); ``beta`` = −∂ln|t|/∂ln ℓ there.
+    The reverse bond must carry the complex conjugate ``t0``.
     """
 
     to: int
     frm: int
     R: tuple
-    t0: float
+    t0: complex
     length: float
     beta: float
 
@@ -112,7 +113,7 @@ class TightBindingModel:
             finite("hopping beta", h.beta)
         H = self.hamiltonian(np.array([[0.37, -0.21]]))
         if not np.allclose(H, np.conj(np.swapaxes(H, -1, -2)), atol=1e-12):
-            raise ParameterError("hoppings must list both directions of every bond with equal t0, beta.")
+            raise ParameterError("hoppings must list both directions of every bond, with conjugate t0 and equal beta.")
 
     @property
     def nsub(self) -> int:
@@ -127,7 +128,7 @@ class TightBindingModel:
             frm = np.array([h.frm for h in self.hoppings], dtype=int)
             R = np.array([h.R for h in self.hoppings], dtype=float).reshape(-1, 2)
             d = pos[to] - (R @ vec + pos[frm])
-            t0 = np.array([h.t0 for h in self.hoppings], dtype=float)
+            t0 = np.array([h.t0 for h in self.hoppings], dtype=complex)
             l0 = np.array([h.length for h in self.hoppings], dtype=float)
             beta = np.array([h.beta for h in self.hoppings], dtype=float)
             cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta)

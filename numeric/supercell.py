@@ -137,7 +137,7 @@ def _build_bonds(model, L: int) -> _Bonds:
         L=L, nsub=nsub, positions=positions, sublattice=sublattice,
         i=np.array(I), j0=np.array(J0), mq=np.array(MQ), d=np.array(D),
         to=np.array([h.to for h in model.hoppings]), frm=np.array([h.frm for h in model.hoppings]),
-        t0=np.array([h.t0 for h in model.hoppings], float), l0=np.array([h.length for h in model.hoppings], float),
+        t0=np.array([h.t0 for h in model.hoppings], complex), l0=np.array([h.length for h in model.hoppings], float),
         beta=np.array([h.beta for h in model.hoppings], float), T=T, G=np.linalg.inv(T),
     )
 
