@@ -51,3 +51,30 @@ def to_nuclear_magnetons(m_natural: float) -> float:
 def to_bohr_magnetons(m_natural: float) -> float:
     """A moment in eV per ħ/(eÅ²) to Bohr magnetons μ_B."""
     return natural_moment_to_ev_per_tesla(m_natural) / MU_B_EV_PER_T
+
+
+def moment_matrix(Lambda: np.ndarray, polarizations: np.ndarray, masses_u) -> np.ndarray:
+    """The moment operator in a set of modes: M_{νν'} = (iħ/2) Σ_ab (Λ^{ab} + Λ^{ba}) (e^a_ν × e^{b*}_ν')_z/√(M_a M_b)
+    … arranged so that M_{νν} = ``mode_moment`` of mode ν (eV·Å², e = ħ = 1).
+
+    For a degenerate pair (the Γ optical pair, the middle pair at K) a field splits the pair by the eigenvalues of the
+    reactive (Hermitian) part of M; those are the moments of the split modes, whatever basis the phonon solver returned.
+
+    Parameters
+    ----------
+    polarizations : (2 nsub, nmodes) array
+        Columns are the modes spanning the (degenerate) subspace.
+    """
+    E = np.asarray(polarizations).reshape(-1, 2, np.shape(polarizations)[-1])          # (a, component, ν)
+    M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
+    sym = (np.asarray(Lambda) + np.asarray(Lambda).T) / np.sqrt(M[:, None] * M[None, :])
+    # X_ab(ν', ν) = (e^a_ν × e^{b*}_ν')_z: the quadratic form e_ν ↦ m in the basis of the modes
+    cross = (E[:, None, 0, None, :] * np.conj(E)[None, :, 1, :, None]
+             - E[:, None, 1, None, :] * np.conj(E)[None, :, 0, :, None])              # (a, b, ν', ν)
+    return 0.5j * np.einsum("ab,abmn->mn", sym, cross)
+
+
+def split_moments(Lambda: np.ndarray, polarizations: np.ndarray, masses_u) -> np.ndarray:
+    """Moments of the field-split modes of a degenerate subspace: eigenvalues of the Hermitian part of ``moment_matrix``."""
+    Mm = moment_matrix(Lambda, polarizations, masses_u)
+    return np.linalg.eigvalsh(0.5 * (Mm + Mm.conj().T))
