@@ -7,7 +7,6 @@ a constant times δ^v_c + δ^c_v for every damping set. This checks the η norma
 referee alone: with γ_n = η_n the same ratio spreads by 57 % over three of these sets.
 """
 
-import numpy as np
 import pytest
 
 from numeric.damping import Rates, rates_from_paper
