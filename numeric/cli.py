@@ -186,6 +186,46 @@ def cmd_lambda(args) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+def cmd_path(args) -> int:
+    """λ of a branch along Γ–K–M–Γ: total, operational adiabatic and non-adiabatic moments; PNG + CSV + JSON."""
+    from pathlib import Path
+
+    from .brillouin import high_symmetry_path
+    from .io import save
+    from .plots import dispersion
+    from .scan import scan_branch
+
+    model = _model(args)
+    ph = _phonons(model)
+    path = high_symmetry_path(model.lattice, ("G", "K", "M", "G"), args.npath)
+    branch = _branch_index(args.branch, 2 * model.nsub)
+    if branch < 2:
+        raise ParameterError("--branch must be an optical branch (2 or 3) along a path through Γ, where the acoustic "
+                             "branches have ω = 0 and the moment per phonon diverges.")
+    scan = scan_branch(model, ph, path.k, branch=branch, eta_p=args.eta_p, eta_c=args.eta_c, eta_v=args.eta_v,
+                       nk=args.nk, mu=args.mu, temperature=args.temperature)
+    out = Path(args.out)
+    params = {"model": {k: v for k, v in vars(args).items() if k != "func"}, "path": "G-K-M-G", "branch": branch,
+              "units": {"moments": "μ_N per phonon", "omega": "eV", "q": "1/Å"}, "method": "direct (referee)",
+              "split": "operational: adiabatic = Λ(eta_p, 0, 0) (CONVENTIONS.md §8)"}
+    save(out / "path", {"distance": path.distance, "q": path.k, "omega_eV": scan.omega, "total_muN": scan.total,
+                        "adiabatic_muN": scan.adiabatic, "nonadiabatic_muN": scan.nonadiabatic,
+                        "Lambda": scan.Lambda, "fd_error": scan.fd_error}, params)
+    header = "distance_invA,qx_invA,qy_invA,omega_eV,total_muN,adiabatic_muN,nonadiabatic_muN"
+    np.savetxt(out / "path.csv", np.column_stack([path.distance, path.k, scan.omega, scan.total, scan.adiabatic,
+                                                  scan.nonadiabatic]), delimiter=",", header=header, comments="")
+    caption = (f"branch {branch}, η_p={args.eta_p}, η_c={args.eta_c}, η_v={args.eta_v} eV, nk={args.nk}; "
+               "referee, operational split")
+    dispersion(path, np.column_stack([scan.total, scan.adiabatic, scan.nonadiabatic]), "moment per phonon (μ_N)",
+               out / "path.png", title="phonon magnetic moment: total, adiabatic, non-adiabatic", caption=caption)
+    print(f"wrote {out}/path.png, path.csv, path.npz, path.json")
+    for label, i in zip(path.labels, range(0, len(path.k), args.npath)):
+        print(f"  {label:>2}: ħω = {1e3 * scan.omega[i]:7.2f} meV  m = {scan.total[i]:+.4e} μ_N "
+              f"(A {scan.adiabatic[i]:+.4e}, NA {scan.nonadiabatic[i]:+.4e})")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonon-moment", description=(
         "Phonon magnetic moment with relaxation (Xue, Qiao, Gao, Niu 2025). Energies in eV, wave vectors in 1/Å."))
@@ -214,6 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["direct"], default="direct", help="'direct': the referee solving Eq. 5")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lambda)
+
+    p = sub.add_parser("path", help="moment of a branch along Γ–K–M–Γ (referee; operational A/NA split)")
+    p.add_argument("--branch", default="top", help="'top' (default) or an optical branch index (2, 3)")
+    p.add_argument("--eta-p", type=float, default=0.04, metavar="EV", help="paper's η_p (eV), default 0.04")
+    p.add_argument("--eta-c", type=float, default=0.04, metavar="EV", help="paper's η_c (eV), default 0.04")
+    p.add_argument("--eta-v", type=float, default=0.04, metavar="EV", help="paper's η_v (eV), default 0.04")
+    _model_args(p)
+    p.add_argument("--nk", type=int, default=24, help="k-grid nk×nk (default 24)")
+    p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
+    p.add_argument("--out", default="out/path", help="output folder (default out/path)")
+    p.set_defaults(func=cmd_path)
     return parser
 
 

@@ -63,3 +63,21 @@ def test_bands_writes_figures_and_data(tmp_path, capsys):
     with np.load(tmp_path / "phonon_dispersion.npz") as data:
         assert abs(data["energies_meV"][0, -1] - 195.67) < 0.05    # Γ optical pair (test_phonons checks the value)
     assert "K:" in out.out
+
+
+def test_path_writes_the_split_and_its_parts_add_up(tmp_path, capsys):
+    code, out = run(capsys, "path", "--npath", "2", "--nk", "6", "--out", str(tmp_path))
+    assert code == 0
+    data = np.loadtxt(tmp_path / "path.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(data[:, 5] + data[:, 6], data[:, 4], atol=1e-12)
+    # the value at K equals a direct single-q evaluation with the same settings
+    code, out2 = run(capsys, "lambda", "--point", "K", "--nk", "6", "--json")
+    assert abs(json.loads(out2.out)["total"] - data[2, 4]) < 1e-9 * abs(data[2, 4])
+    for ext in (".png", ".npz", ".json"):
+        assert (tmp_path / f"path{ext}").stat().st_size > 0
+
+
+def test_path_refuses_an_acoustic_branch(capsys):
+    with pytest.raises(SystemExit):
+        main(["path", "--branch", "0", "--nk", "6"])
+    assert "optical" in capsys.readouterr().err
