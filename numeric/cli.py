@@ -217,7 +217,8 @@ def cmd_path(args) -> int:
     caption = (f"branch {branch}, η_p={args.eta_p}, η_c={args.eta_c}, η_v={args.eta_v} eV, nk={args.nk}; "
                "referee, operational split")
     dispersion(path, np.column_stack([scan.total, scan.adiabatic, scan.nonadiabatic]), "moment per phonon (μ_N)",
-               out / "path.png", title="phonon magnetic moment: total, adiabatic, non-adiabatic", caption=caption)
+               out / "path.png", title=f"moment of phonon branch {branch}", caption=caption,
+               labels=("total", "adiabatic (operational)", "non-adiabatic (operational)"))
     print(f"wrote {out}/path.png, path.csv, path.npz, path.json")
     for label, i in zip(path.labels, range(0, len(path.k), args.npath)):
         print(f"  {label:>2}: ħω = {1e3 * scan.omega[i]:7.2f} meV  m = {scan.total[i]:+.4e} μ_N "

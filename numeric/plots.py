@@ -21,16 +21,22 @@ def _finish(fig, path, caption: str | None):
     return path
 
 
-def dispersion(path, curves, ylabel: str, out, *, title: str, caption: str | None = None):
-    """Plot columns of ``curves`` (npts, nbands) along a :class:`numeric.brillouin.Path`."""
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    ax.plot(path.distance, curves, color="k", lw=1.2)
+def dispersion(path, curves, ylabel: str, out, *, title: str, caption: str | None = None, labels=None):
+    """Plot columns of ``curves`` (npts, ncurves) along a :class:`numeric.brillouin.Path`; ``labels`` adds a legend."""
+    fig, ax = plt.subplots(figsize=(5.4, 3.8))
+    if labels is None:
+        ax.plot(path.distance, curves, color="k", lw=1.2)
+    else:
+        for column, label in zip(np.asarray(curves).T, labels):
+            ax.plot(path.distance, column, lw=1.4, label=label)
+        ax.axhline(0.0, color="0.6", lw=0.5)
+        ax.legend(frameon=False, fontsize=8)
     for t in path.ticks:
         ax.axvline(t, color="0.7", lw=0.6)
     ax.set_xticks(path.ticks, path.labels)
     ax.set_xlim(path.distance[0], path.distance[-1])
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return _finish(fig, out, caption)
 
