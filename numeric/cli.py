@@ -226,6 +226,66 @@ def cmd_path(args) -> int:
     return 0
 
 
+def cmd_map(args) -> int:
+    """The moment of a branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign."""
+    from pathlib import Path
+
+    from .io import save
+    from .plots import zone_map
+    from .scan import scan_branch
+    from .zone import irreducible_wedge
+
+    model = _model(args)
+    ph = _phonons(model)
+    branch = _branch_index(args.branch, 2 * model.nsub)
+    if branch < 2:
+        raise ParameterError("--branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
+    wedge = irreducible_wedge(model.lattice, args.nq)
+    scan = scan_branch(model, ph, wedge.k, branch=branch, eta_p=args.eta_p, eta_c=args.eta_c, eta_v=args.eta_v,
+                       nk=args.nk, mu=args.mu, temperature=args.temperature)
+    fields = {name: wedge.unfold(getattr(scan, name), pseudoscalar=True)
+              for name in ("total", "adiabatic", "nonadiabatic")}
+    from .brillouin import fold
+    q = fold(model.lattice, wedge.grid)
+    out = Path(args.out)
+    params = {"model": {k: v for k, v in vars(args).items() if k != "func"}, "branch": branch,
+              "grid": f"Γ-centred {args.nq}×{args.nq}, {len(wedge.k)} wedge points (C3v, m_z odd under the mirror)",
+              "units": {"moments": "μ_N per phonon", "q": "1/Å"}, "method": "direct (referee)",
+              "split": "operational: adiabatic = Λ(eta_p, 0, 0) (CONVENTIONS.md §8)"}
+    save(out / "map", {"q": q, **{f"{k}_muN": v for k, v in fields.items()}, "wedge_q": wedge.k}, params)
+    caption = f"branch {branch}, η=({args.eta_p}, {args.eta_c}, {args.eta_v}) eV, nk={args.nk}, nq={args.nq}"
+    for name, values in fields.items():
+        fig_path = out / f"map_{name}.png"
+        _scatter_map(model.lattice, q, values, fig_path, title=f"{name} moment, branch {branch}", caption=caption, zone_map=zone_map)
+    print(f"wrote {out}/map.npz, map.json, map_total.png, map_adiabatic.png, map_nonadiabatic.png")
+    print(f"  max |m|: total {np.abs(fields['total']).max():.4e}, adiabatic {np.abs(fields['adiabatic']).max():.4e}, "
+          f"non-adiabatic {np.abs(fields['nonadiabatic']).max():.4e} μ_N")
+    return 0
+
+
+def _scatter_map(lattice, q, values, path, *, title, caption, zone_map):
+    """Nearest-neighbour image of zone values on a regular mesh over the first Brillouin zone (periodic images of
+    the grid included, points outside the zone left blank)."""
+    b = lattice.reciprocal
+    shifts = np.array([i * b[0] + j * b[1] for i in (-1, 0, 1) for j in (-1, 0, 1)])
+    images = (q[None, :, :] + shifts[:, None, :]).reshape(-1, 2)
+    vals = np.tile(values, len(shifts))
+    K = np.linalg.norm(lattice.point("K"))
+    axis = np.linspace(-1.02 * K, 1.02 * K, 181)
+    kx, ky = np.meshgrid(axis, axis, indexing="xy")
+    pts = np.stack([kx, ky], -1).reshape(-1, 2)
+    nearest = np.argmin(((pts[:, None, :] - images[None, :, :]) ** 2).sum(-1), axis=1)
+    field = vals[nearest].astype(float)
+    gs = np.array([i * b[0] + j * b[1] for i in (-1, 0, 1) for j in (-1, 0, 1) if (i, j) != (0, 0)])
+    outside = np.any(pts @ gs.T > 0.5 * np.sum(gs**2, axis=1) + 1e-9, axis=1)     # Wigner–Seitz test
+    field[outside] = np.nan
+    corner = lattice.point("K")
+    hexagon = np.array([[np.cos(a) * corner[0] - np.sin(a) * corner[1], np.sin(a) * corner[0] + np.cos(a) * corner[1]]
+                        for a in np.arange(6) * np.pi / 3])
+    zone_map(kx, ky, field.reshape(kx.shape), path, title=title, label="moment (μ_N per phonon)",
+             caption=caption, symmetric=True, hexagon=hexagon)
+
+
 # --------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonon-moment", description=(
@@ -266,6 +326,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
     p.add_argument("--out", default="out/path", help="output folder (default out/path)")
     p.set_defaults(func=cmd_path)
+
+    p = sub.add_parser("map", help="moment of a branch over the zone (referee on the C3v wedge, unfolded)")
+    p.add_argument("--branch", default="top", help="'top' (default) or an optical branch index (2, 3)")
+    p.add_argument("--eta-p", type=float, default=0.02, metavar="EV", help="paper's η_p (eV), default 0.02")
+    p.add_argument("--eta-c", type=float, default=0.004, metavar="EV", help="paper's η_c (eV), default 0.004")
+    p.add_argument("--eta-v", type=float, default=0.02, metavar="EV", help="paper's η_v (eV), default 0.02")
+    _model_args(p)
+    p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (default 24)")
+    p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
+    p.add_argument("--out", default="out/map", help="output folder (default out/map)")
+    p.set_defaults(func=cmd_map)
     return parser
 
 

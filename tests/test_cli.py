@@ -81,3 +81,24 @@ def test_path_refuses_an_acoustic_branch(capsys):
     with pytest.raises(SystemExit):
         main(["path", "--branch", "0", "--nk", "6"])
     assert "optical" in capsys.readouterr().err
+
+
+def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
+    code, _ = run(capsys, "map", "--nq", "3", "--nk", "6", "--out", str(tmp_path))
+    assert code == 0
+    with np.load(tmp_path / "map.npz") as data:
+        q, total = data["q"], data["total_muN"]
+    assert np.abs(total).max() > 0
+    # odd under y → −y on a mirror-symmetric grid; Γ is left out: there the mirror swaps the two circular members of
+    # the degenerate optical pair, so the top branch at Γ is not mapped onto itself
+    away = np.linalg.norm(q, axis=1) > 1e-9
+    assert abs(total[away].sum()) < 1e-9 * np.abs(total).max()
+    code, out = run(capsys, "lambda", "--point", "K", "--nk", "6", "--eta-p", "0.02", "--eta-c", "0.004",
+                    "--eta-v", "0.02", "--json")
+    at_K = json.loads(out.out)["total"]
+    K = np.array(json.loads(out.out)["q"])
+    i = np.argmin(np.linalg.norm(q - K, axis=1))
+    j = np.argmin(np.linalg.norm(q + K, axis=1))
+    assert abs(total[i] - at_K) < 1e-9 * abs(at_K) and abs(total[j] + at_K) < 1e-9 * abs(at_K)
+    for name in ("total", "adiabatic", "nonadiabatic"):
+        assert (tmp_path / f"map_{name}.png").stat().st_size > 0
