@@ -43,8 +43,9 @@ from .model import Displacement, VectorPotential
 from .occupation import fermi_dirac
 
 FIELD_ORDER = ("u", "w", "A")
-Q0_STEP = 2e-4           # 1/Å, finite-difference step of ∂_{q₀} (Richardson with Q0_STEP/2); the q₀ series
-                         # converges within ~η/v_F ≈ 7e-3 Å⁻¹ for η = 0.04 eV, so the step stays well inside it
+Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (Richardson with step/2)
+Q0_STEP_PER_ETA = 0.05   # the q₀ series converges within ~η_p/v (resonant denominators of width η_p shift by v·q₀):
+                         # the step is at most this fraction of η_p/v_max
 MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
 LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
@@ -349,15 +350,28 @@ def _routes(by_term):
     return (current + force) / 2, current, force, t1 + t2 + t3
 
 
-def lambda_matrix(problem: Problem, omega: float, q, *, step: float = Q0_STEP) -> LambdaResult:
+def default_step(problem: Problem) -> float:
+    """The q₀ step: Q0_STEP, reduced to Q0_STEP_PER_ETA·η_p/v_max when electrons are damped.
+
+    With electronic damping the second-order populations (denominator 2i(η_p + γ_n) − v·q₀) carry numerators ∝ γ, so the
+    q₀ series converges only within ~η_p/v (v_max: largest |∂H/∂k| element); without it those numerators vanish for an
+    insulator and the larger step keeps rounding small.
+    """
+    if max(problem.rates.electron, default=0.0) == 0.0:
+        return Q0_STEP
+    v_max = float(np.abs(problem.model.velocity(problem.k)).max())
+    return min(Q0_STEP, Q0_STEP_PER_ETA * problem.rates.phonon / max(v_max, 1e-12))
+
+
+def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None) -> LambdaResult:
     """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
-    combined by Richardson extrapolation (error O(step⁴)).
+    combined by Richardson extrapolation (error O(step⁴)); ``step=None`` chooses :func:`default_step`.
     """
     omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
     q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
-    step = positive("q0 step", step)
+    step = default_step(problem) if step is None else positive("q0 step", step)
     nsub = problem.model.nsub
     terms = ("theta1", "theta2", "theta3")
 
