@@ -1,6 +1,7 @@
 """Command line ``phonon-moment`` (CONVENTIONS.md §7 lists what each output file holds).
 
-Subcommands import what they need; nothing here imports SymPy (a future ``derive`` subcommand will, lazily).
+Subcommands import what they need; only ``derive`` imports SymPy (lazily, inside the subcommand), so numerics never pay
+for it.
 Units on the command line: energies eV, wave vectors 1/Å, temperature K.
 """
 
@@ -109,7 +110,7 @@ def _branch_index(branch: str, nmodes: int) -> int:
 def lambda_at(args) -> dict:
     """Compute the JSON object of ``phonon-moment lambda`` (also used by tests)."""
     from .damping import rates_from_paper
-    from .direct import lambda_matrix, uniform_problem
+    from .direct import uniform_problem
     from .moment import mode_moment, to_bohr_magnetons, to_nuclear_magnetons
 
     model = _model(args)
@@ -125,7 +126,7 @@ def lambda_at(args) -> dict:
     rates = rates_from_paper(args.eta_p, args.eta_c, args.eta_v, model.nsub)
     t0 = time.perf_counter()
     problem = uniform_problem(model, args.nk, rates, mu=args.mu, temperature=args.temperature)
-    res = lambda_matrix(problem, omega, q)
+    res = _solve(args.method, problem, omega, q)
     m = mode_moment(res.Lambda, vectors[:, b], ph.force_constants.masses)
     out = {
         "q": [float(x) for x in q],
@@ -141,7 +142,8 @@ def lambda_at(args) -> dict:
         "moment_muB": to_bohr_magnetons(m.real),
         "method": args.method,
         "nk": args.nk,
-        "fd_error_Lambda": res.fd_error,
+        "fd_error_Lambda": res.fd_error if np.isfinite(res.fd_error) else None,
+        "theta_at_zero_q0": res.theta_at_zero_q0,
         "eta": {"p": args.eta_p, "c": args.eta_c, "v": args.eta_v},
         "seconds": time.perf_counter() - t0,
         "units": {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
@@ -150,7 +152,7 @@ def lambda_at(args) -> dict:
     }
     if args.tolerance is not None:
         finer = int(np.ceil(1.5 * args.nk))
-        res2 = lambda_matrix(uniform_problem(model, finer, rates, mu=args.mu, temperature=args.temperature), omega, q)
+        res2 = _solve(args.method, uniform_problem(model, finer, rates, mu=args.mu, temperature=args.temperature), omega, q)
         # judged on Λ (the moment of a linearly polarized mode is zero, so its relative change is meaningless)
         err = float(np.abs(res2.Lambda - res.Lambda).max() / max(np.abs(res2.Lambda).max(), 1e-300))
         out["kgrid_error_estimate"] = err
@@ -159,6 +161,17 @@ def lambda_at(args) -> dict:
                 f"nk = {args.nk} is too coarse for --tolerance {args.tolerance}: Λ changes by {err:.2e} (relative to "
                 f"max|Λ|) at nk = {finer}; increase --nk (try {2 * args.nk}).")
     return out
+
+
+def _solve(method, problem, omega, q):
+    """Λ by the referee ("direct") or through the derived kernels ("generated"), as a LambdaResult."""
+    from .direct import LambdaResult, lambda_matrix
+    if method == "direct":
+        return lambda_matrix(problem, omega, q)
+    from .fast import lambda_generated
+    r = lambda_generated(problem, omega, q)
+    return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
+                        float("nan"), r["theta_at_zero_q0"])
 
 
 def _pairs(M):
@@ -181,7 +194,9 @@ def cmd_lambda(args) -> int:
           f"(dissipative part {out['total_dissipative']:+.3e} μ_N)")
     if "kgrid_error_estimate" in out:
         print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} (relative)")
-    print(f"finite-difference error of Λ: {out['fd_error_Lambda']:.1e}; {out['seconds']:.2f} s")
+    if out["method"] == "direct":
+        print(f"finite-difference error of Λ: {out['fd_error_Lambda']:.1e}")
+    print(f"{out['seconds']:.2f} s")
     return 0
 
 
@@ -286,6 +301,15 @@ def _scatter_map(lattice, q, values, path, *, title, caption, zone_map):
              caption=caption, symmetric=True, hexagon=hexagon)
 
 
+def cmd_derive(args) -> int:
+    """Regenerate generated/ from the SymPy derivation (derive/), or check it is up to date."""
+    from derive.__main__ import main as derive_main   # SymPy is imported here only
+    argv = ["--check"] if args.check else []
+    if args.out:
+        argv += ["--out", args.out]
+    return derive_main(argv)
+
+
 # --------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonon-moment", description=(
@@ -312,7 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nk", type=int, default=48, help="k-grid nk×nk (default 48)")
     p.add_argument("--tolerance", type=float, default=None, metavar="REL",
                    help="fail unless the moment changes by less than REL (relative) on a 1.5× finer grid")
-    p.add_argument("--method", choices=["direct"], default="direct", help="'direct': the referee solving Eq. 5")
+    p.add_argument("--method", choices=["direct", "generated"], default="direct",
+                   help="'direct': the referee solving Eq. 5 numerically (default); 'generated': the kernels derived by "
+                        "SymPy (phonon-moment derive), q₀-derivative analytic")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lambda)
 
@@ -337,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
     p.add_argument("--out", default="out/map", help="output folder (default out/map)")
     p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("derive", help="re-derive the formulas with SymPy and write generated/ (or --check it)")
+    p.add_argument("--check", action="store_true", help="regenerate into a temporary folder; exit 1 with a diff if stale")
+    p.add_argument("--out", default=None, help="output folder (default: the package's generated/)")
+    p.set_defaults(func=cmd_derive)
     return parser
 
 

@@ -105,3 +105,21 @@ def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
     assert abs(total[i] - at_K) < 1e-9 * abs(at_K) and abs(total[j] + at_K) < 1e-9 * abs(at_K)
     for name in ("total", "adiabatic", "nonadiabatic"):
         assert (tmp_path / f"map_{name}.png").stat().st_size > 0
+
+
+def test_numeric_entry_point_does_not_import_sympy():
+    """The console module imports SymPy only inside the derive subcommand (numerics never pay for it)."""
+    import subprocess
+    import sys
+    code = ("import sys, numeric.cli, numeric.direct, numeric.fast; "
+            "sys.exit(1 if 'sympy' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_generated_method_agrees_with_the_referee_through_the_cli(capsys):
+    outs = []
+    for method in ("direct", "generated"):
+        code, out = run(capsys, "lambda", "--point", "K", "--nk", "9", "--method", method, "--json")
+        outs.append(json.loads(out.out))
+    assert outs[1]["method"] == "generated" and outs[1]["fd_error_Lambda"] is None
+    assert abs(outs[0]["total"] - outs[1]["total"]) < 1e-6 * abs(outs[0]["total"])

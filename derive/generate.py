@@ -1,0 +1,115 @@
+"""Build the text of every file under ``generated/`` from the derivation (``python -m derive`` writes them)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import codegen
+from .density_matrix import FIELD_ORDER, OBSERVABLES, DensityMatrixTemplate, canonical, momentum, point_latex, sub
+
+NBANDS = 2                 # the honeycomb model; FORMULAS.md is written for it
+KERNEL_BANDS = (2, 3)      # θ kernels are generated for these band counts
+
+THETA_DOC = {
+    "theta1": "θ¹ = Tr ρ_{uw}(k) v(k+q₀) (Eq. 3, from ρ₂) and ∂_ω θ¹, per k-point.",
+    "theta2": "θ² = Tr ρ_{wA}(k) F(k+q) (Eq. 3, from ρ₂) and ∂_ω θ², per k-point.",
+    "theta3": "θ³ = Tr ρ_w(k) F_mix(k+q+q₀) (Eq. 3, from ρ₁) and ∂_ω θ³, per k-point.",
+}
+
+ARG_DOC = """Arguments (all broadcast together; a leading k axis, then component axes of u, w, A):
+omega, eta_p: the phonon frequency ω and switching rate η_p (Ω_u = ω + iη_p, Ω_w = −ω + iη_p, Ω_A = 0);
+gamma: (N,) band damping rates γ_n; e_<pt>, f_<pt>: (..., N) band energies and occupations at the k-point <pt>
+(k, kpq = k+q, kmq0 = k−q₀, kpqpq0 = k+q+q₀, ...); V_<T>_<pt>: (..., N, N) band-basis vertex of the fields T,
+⟨n, pt|V_T|m, pt − Q_T⟩. ARGUMENTS[name] lists them in order as (argname, kind, data), data = shift (a, b) meaning
+k + a q + b q₀, or (fields, shift) for a vertex. Returns (θ, ∂_ω θ)."""
+
+
+def theta_module(nbands=NBANDS):
+    """Source of generated/theta_n{N}.py and the template used."""
+    tpl = DensityMatrixTemplate(nbands)
+    functions = []
+    for name in OBSERVABLES:
+        th, dth = tpl.theta_and_domega(name)
+        src, desc = codegen.function_source(name, [th, dth], tpl, THETA_DOC[name] + "\n\n" + ARG_DOC)
+        functions.append((name, src, desc))
+    doc = (f"Integrands of the response functions θ¹, θ², θ³ (paper Eq. 3) and their ω-derivatives, N = {nbands} bands,\n"
+           "at finite q₀, derived by derive/density_matrix.py from Eq. (5) as read in CONVENTIONS.md §1.\n"
+           "Evaluated on a k-grid by numeric/fast.py.")
+    return codegen.module_source(doc, functions), tpl
+
+
+Q0_DOC = {
+    "theta1": "θ¹ = Tr ρ_{uw} v at q₀ = 0 with ∂_ω, ∂_{q₀ℓ} and ∂_{q₀ℓ}∂_ω, per k-point.",
+    "theta2": "θ² = Tr ρ_{wA} F at q₀ = 0 with ∂_ω, ∂_{q₀ℓ} and ∂_{q₀ℓ}∂_ω, per k-point.",
+    "theta3": "θ³ = Tr ρ_w F_mix at q₀ = 0 with ∂_ω, ∂_{q₀ℓ} and ∂_{q₀ℓ}∂_ω, per k-point.",
+}
+
+Q0_ARG_DOC = """Arguments as in theta_n*.py, all at q₀ = 0 (k-points k + a q only), plus, along the direction ℓ of q₀
+(an extra leading axis of these arrays): v_<pt> (..., N, N) the band-basis velocity ∂_ℓH; fp_<pt> (..., N) f'(ε_n);
+dV_<T>_<s> (..., N, N) the orbital-matrix derivative D of the vertex T at the q₀-dependent point s
+(derive/q0_expansion.py). Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ)."""
+
+
+def theta_q0_module(nbands=NBANDS):
+    """Source of generated/theta_dq0_n{N}.py: the q₀ → 0 derivative of Eq. (4), derived by derive/q0_expansion.py."""
+    from .q0_expansion import theta_q0_derivative
+
+    tpl = DensityMatrixTemplate(nbands)
+    functions = []
+    for name in OBSERVABLES:
+        exprs = theta_q0_derivative(tpl, name)
+        src, desc = codegen.function_source(name, list(exprs), tpl, Q0_DOC[name] + "\n\n" + Q0_ARG_DOC)
+        functions.append((name, src, desc))
+    doc = (f"θ¹, θ², θ³ (paper Eq. 3) at q₀ = 0 and their derivatives ∂_ω, ∂_{{q₀ℓ}}, ∂_{{q₀ℓ}}∂_ω (Eq. 4), N = {nbands}\n"
+           "bands, derived by derive/q0_expansion.py (first-order rules for matrix elements between k and k + q₀).\n"
+           "Evaluated on a k-grid by numeric/fast.py.")
+    return codegen.module_source(doc, functions), tpl
+
+
+def _latex(expr, tpl):
+    return sp.latex(expr, symbol_names=tpl.latex_names)
+
+
+def formulas_markdown(nbands=NBANDS):
+    """generated/FORMULAS.md: the derived ρ_S in LaTeX, first order explicit, second order via the first."""
+    tpl = DensityMatrixTemplate(nbands)
+    out = [codegen.HEADER.replace("# ", "<!-- ", 1).rstrip("\n") + " -->\n",
+           f"# Derived density-matrix orders, N = {nbands} bands\n",
+           "Solved by SymPy (`derive/density_matrix.py`) from the frequency-domain equation of motion (paper Eq. 5 as read in "
+           "CONVENTIONS.md §1)\n",
+           r"$$-i\Omega_S \rho_S = -i(E_L\rho_S - \rho_S E_R) - (\Gamma_L\rho_S + \rho_S\Gamma_R) - i\sum_{T\subset S,T\neq\emptyset}[V_T,\rho_{S\setminus T}],$$" "\n",
+           r"$[V_T,\rho_R](k) = V_T(k)\rho_R(k-Q_T) - \rho_R(k)V_T(k-Q_R)$, $\rho_\emptyset = \mathrm{diag}\, f_n$. "
+           r"Fields: $u$ (momentum $q$, $\Omega_u=\omega+i\eta_p$), $w$ ($-q-q_0$, $\Omega_w=-\omega+i\eta_p$), $A$ ($q_0$, $\Omega_A=0$). "
+           r"Elements $\rho^S_{nm}(k) = \langle n,k|\rho_S|m,k-Q_S\rangle$; "
+           r"$V^T_{nm}(p) = \langle n,p|V_T|m,p-Q_T\rangle$.", "\n\n"]
+    out.append("## First order\n\n")
+    for f in FIELD_ORDER:
+        rho = tpl.solve((f,), (0, 0))
+        for n in range(nbands):
+            for m in range(nbands):
+                out.append(f"$$\\rho^{{{f}}}_{{{n}{m}}}(k) = {_latex(rho[n, m], tpl)}$$\n\n")
+    out.append("## Second order (in terms of the first)\n\n")
+    for S in (("u", "w"), ("w", "A")):
+        rho = tpl.solve_with(S, (0, 0), tpl.lower_rho_symbol)
+        name = "".join(S)
+        for n in range(nbands):
+            for m in range(nbands):
+                out.append(f"$$\\rho^{{{name}}}_{{{n}{m}}}(k) = {_latex(rho[n, m], tpl)}$$\n\n")
+    out.append("## Observables (Eq. 3), per k-point before the Brillouin-zone sum\n\n")
+    for name, (S, O) in OBSERVABLES.items():
+        S, O = canonical(S), canonical(O)
+        at = point_latex(sub((0, 0), momentum(S)))
+        out.append(f"- $\\{name[:-1]}^{name[-1]} = \\sum_{{nm}} \\rho^{{{''.join(S)}}}_{{nm}}(k)\\, "
+                   f"V^{{{''.join(O)}}}_{{mn}}({at})$\n")
+    out.append("\nThe ω-derivatives (Eq. 4) are taken by `sympy.diff` and printed into `theta_n2.py` only.\n")
+    return "".join(out)
+
+
+def build_files():
+    """{relative path under generated/: text} for every generated file."""
+    files = {"__init__.py": codegen.HEADER + '"""NumPy modules printed by derive/ (python -m derive). Do not edit."""\n'}
+    for nbands in KERNEL_BANDS:
+        files[f"theta_n{nbands}.py"] = theta_module(nbands)[0]
+        files[f"theta_dq0_n{nbands}.py"] = theta_q0_module(nbands)[0]
+    files["FORMULAS.md"] = formulas_markdown(NBANDS)
+    return files

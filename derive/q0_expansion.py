@@ -1,0 +1,126 @@
+"""The q₀ → 0 derivative of θ^s (Eq. 4's ∂_{q₀ℓ}), by explicit first-order rules for matrix elements (SPEC §3).
+
+Along a direction ℓ put q₀ = δ ê_ℓ. A k-point k + a q + b q₀ becomes the base point p = k + a q moved by b δ ê_ℓ.
+To first order in δ, with v = ∂_ℓ H in the band basis at p (CONVENTIONS.md §3) and the parallel-transport gauge
+(⟨n|∂_ℓ n⟩ = 0, legitimate because every θ is a closed loop of states, hence gauge invariant):
+
+- energies        ε_n(p + bδ) = ε_n + bδ v_nn;
+- occupations     f_n(p + bδ) = f_n + bδ f'(ε_n) v_nn;
+- states          |n, p + bδ⟩ = |n⟩ + bδ Σ_{l≠n} |l⟩ v_ln/(ε_n − ε_l);
+- vertices        ⟨n, p_L + b_Lδ| V_T(p_L + b_Lδ; Q_T(δ)) |m, p_R + b_Rδ⟩
+                    = V_nm + δ [ b_L Σ_{l≠n} v^L_nl V_lm/(ε^L_n − ε^L_l) + b_R Σ_{l≠m} V_nl v^R_lm/(ε^R_m − ε^R_l) + D_nm ],
+                  D = ⟨n| b_L ∂_{kℓ}V_T + ∂_δ V_T|_{φ} |m⟩ the derivative of the orbital matrix (k-derivative of the Bloch
+                  phase, numeric/model.py ``kderiv``, and the dependence of the bond coefficients φ on the fields' own
+                  momenta, −q − q₀ for w and q₀ for A), projected on the base states: an input symbol.
+
+Ω_S does not depend on q₀. ∂_δ θ at δ = 0 is then taken by ``sympy.diff``; no finite difference in q₀ is involved
+(D's φ-part may be one, numeric/fast.py).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .density_matrix import OBSERVABLES, DensityMatrixTemplate, momentum, omega, point_latex, point_name
+
+delta = sp.Symbol("delta", real=True)
+
+
+def velocity(tpl, base) -> sp.Matrix:
+    """v^ℓ_nm = ⟨n, p|∂_ℓ H|m, p⟩ at the base point p = k + a q (symbols)."""
+    base = tuple(base)
+    N = tpl.nbands
+    return sp.Matrix(N, N, lambda n, m: tpl._symbol(
+        f"v_{n}{m}_{point_name(base)}", rf"v_{{{n}{m}}}({point_latex(base)})", ("velocity", base, (n, m))))
+
+
+def dfde(tpl, n, base) -> sp.Symbol:
+    """f'(ε_n(p)), the derivative of the occupation with respect to energy (0 at T = 0 in an insulator)."""
+    base = tuple(base)
+    return tpl._symbol(f"fp{n}_{point_name(base)}", rf"f'_{{{n}}}({point_latex(base)})",
+                       ("dfde", base, (n,)), real=True)
+
+
+def dvertex(tpl, fields, shift) -> sp.Matrix:
+    """D_nm of the rule above for the vertex of ``fields`` at k + shift (shift = (a, b) before setting q₀ = 0)."""
+    T = tuple(fields)
+    name = "".join(T)
+    shift = tuple(shift)
+    N = tpl.nbands
+    return sp.Matrix(N, N, lambda n, m: tpl._symbol(
+        f"dV_{name}_{n}{m}_{point_name(shift)}", rf"D^{{{name}}}_{{{n}{m}}}({point_latex(shift)})",
+        ("dvertex", (T, shift), (n, m))))
+
+
+def base(shift) -> tuple:
+    return (shift[0], 0)
+
+
+def energy_rule(tpl, n, shift):
+    b = shift[1]
+    return tpl.energy(n, base(shift)) + delta * b * velocity(tpl, base(shift))[n, n]
+
+
+def occupation_rule(tpl, n, shift):
+    b = shift[1]
+    return tpl.occupation(n, base(shift)) + delta * b * dfde(tpl, n, base(shift)) * velocity(tpl, base(shift))[n, n]
+
+
+def state_rotation(tpl, shift) -> sp.Matrix:
+    """R with |m, p + bδ⟩ = Σ_l |l⟩ (1 + δ R)_lm: R_lm = b v_lm/(ε_m − ε_l) for l ≠ m, 0 on the diagonal."""
+    b = shift[1]
+    N = tpl.nbands
+    p = base(shift)
+    v = velocity(tpl, p)
+    e = [tpl.energy(n, p) for n in range(N)]
+    return sp.Matrix(N, N, lambda l, m: 0 if l == m else b * v[l, m] / (e[m] - e[l]))
+
+
+def bra_rotation(tpl, shift) -> sp.Matrix:
+    """L with ⟨n, p + bδ| = Σ_l (1 + δ L)_nl ⟨l|: L = R†, i.e. L_nl = b v_nl/(ε_n − ε_l) (v Hermitian, ε real)."""
+    b = shift[1]
+    N = tpl.nbands
+    p = base(shift)
+    v = velocity(tpl, p)
+    e = [tpl.energy(n, p) for n in range(N)]
+    return sp.Matrix(N, N, lambda n, l: 0 if l == n else b * v[n, l] / (e[n] - e[l]))
+
+
+def vertex_rule(tpl, fields, shift) -> sp.Matrix:
+    """⟨n, k+s(δ)|V_T|m, k+s(δ)−Q_T(δ)⟩ to first order in δ (the rule above)."""
+    T = tuple(fields)
+    dT = momentum(T)
+    right = (shift[0] - dT[0], shift[1] - dT[1])
+    V0 = tpl.vertex(T, base(shift))
+    return V0 + delta * (bra_rotation(tpl, shift) * V0 + V0 * state_rotation(tpl, right) + dvertex(tpl, T, shift))
+
+
+def substitution(tpl, expr) -> dict:
+    """{symbol at k + a q + b q₀: its first-order expansion in δ} for every symbol of ``expr``."""
+    rules = {}
+    free = expr.free_symbols
+    for s in [s for s in tpl.symbol_info if s in free]:      # creation order, not set order: reproducible text
+        kind, data, index = tpl.symbol_info[s]
+        if kind == "energy":
+            rules[s] = energy_rule(tpl, index[0], data)
+        elif kind == "occupation":
+            rules[s] = occupation_rule(tpl, index[0], data)
+        elif kind == "vertex":
+            T, shift = data
+            rules[s] = vertex_rule(tpl, T, shift)[index]
+    return rules
+
+
+def theta_q0_derivative(tpl: DensityMatrixTemplate, name):
+    """(θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ) at q₀ = 0 for the observable ``name``."""
+    th = tpl.theta(name)
+    expanded = th.xreplace(substitution(tpl, th))
+    at0 = {delta: 0}
+    value = expanded.xreplace(at0)
+    d_q0 = sp.diff(expanded, delta).xreplace(at0)
+    return value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega)
+
+
+def kernels_q0(nbands=2):
+    tpl = DensityMatrixTemplate(nbands)
+    return {name: theta_q0_derivative(tpl, name) for name in OBSERVABLES}, tpl

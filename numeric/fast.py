@@ -1,0 +1,249 @@
+"""The fast path: θ¹, θ², θ³ of Eq. (3) and Λ of Eq. (4) through the kernels printed by ``derive/`` into ``generated/``.
+
+The kernels are functions of band-basis symbols at shifted k-points (``ARGUMENTS`` of each generated module); this
+module gathers them on a k-grid from :mod:`numeric.model` and :mod:`numeric.bands` (the referee's conventions,
+CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not import :mod:`numeric.direct`.
+
+- :func:`theta_generated`: θ^s and ∂_ω θ^s at finite q₀ (``generated/theta_n{N}.py``).
+- :func:`lambda_generated`: Λ at q₀ → 0 with ∂_{q₀} taken analytically (``generated/theta_dq0_n{N}.py``,
+  derive/q0_expansion.py). The only finite difference is the derivative of the bond coefficients φ with respect to
+  the fields' own momenta (:data:`PHI_STEP`, a 4-point stencil), whose relative error is ~(|d|·h)⁴/30 ≲ 1e-11.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bands import diagonalize
+from .model import Displacement, VectorPotential
+from .occupation import fermi_dirac
+from .units import kelvin_to_ev
+
+FIELD_ORDER = ("u", "w", "A")
+SHIFT = {"u": (1, 0), "w": (-1, -1), "A": (0, 1)}      # field momenta in units of (q, q₀), as in derive/
+PHI_STEP = 1e-3                                         # 1/Å, step of the 4-point stencil for ∂φ/∂q₀
+LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
+
+
+@dataclass
+class ThetaValue:
+    """θ summed over k and its exact ω-derivative, shape (2, nc, nc) [k (A), (a,i) of u, (b,j) of w]."""
+
+    val: np.ndarray
+    der: np.ndarray
+
+
+def _unit(nsub, c):
+    U = np.zeros((nsub, 2), dtype=complex)
+    U[c // 2, c % 2] = 1.0
+    return U
+
+
+class _Inputs:
+    """Band data and band-basis vertices at k + a q + b q₀, laid out (nk, n_u, n_w, n_A, ...) for the kernels."""
+
+    def __init__(self, problem, q, q0):
+        self.problem = problem
+        self.model = problem.model
+        self.q = np.asarray(q, float)
+        self.q0 = np.asarray(q0, float)
+        self.k = np.asarray(problem.k, float)
+        self.nk = len(self.k)
+        self.nb = self.model.hamiltonian(np.zeros((1, 2))).shape[-1]
+        self.gamma = np.asarray(problem.rates.electron, float)
+        if self.gamma.shape != (self.nb,):
+            raise ValueError(f"need one electronic damping per band ({self.nb}), got {self.gamma.shape}")
+        nsub = self.model.nsub
+        self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
+        self._bands, self._verts, self._phis = {}, {}, {}
+
+    def fields(self, q0):
+        """Component bases of u (q), w (−q − q₀), A (q₀), as the referee orders them."""
+        q, nsub = self.q, self.model.nsub
+        return {
+            "u": [Displacement(tuple(q), _unit(nsub, c)) for c in range(2 * nsub)],
+            "w": [Displacement(tuple(-q - q0), _unit(nsub, c)) for c in range(2 * nsub)],
+            "A": [VectorPotential(tuple(q0), np.eye(2, dtype=complex)[i]) for i in range(2)],
+        }
+
+    def kpoint(self, shift):
+        return self.k + shift[0] * self.q + shift[1] * self.q0
+
+    def band(self, shift):
+        shift = tuple(shift)
+        if shift not in self._bands:
+            e, U = diagonalize(self.model.hamiltonian(self.kpoint(shift)))
+            self._bands[shift] = (e, U, fermi_dirac(e, self.problem.mu, self.problem.temperature))
+        return self._bands[shift]
+
+    def phi(self, T, q0):
+        """Bond coefficients of every component combination of the fields T, shape (comps_T..., nbonds)."""
+        key = (T, tuple(np.round(q0, 15)))
+        if key not in self._phis:
+            basis = self.fields(np.asarray(q0, float))
+            shape = tuple(self.ncomp[f] for f in T)
+            rows = [self.model.bond_coefficients([basis[f][i] for f, i in zip(T, idx)]) for idx in np.ndindex(*shape)]
+            self._phis[key] = np.stack(rows).reshape(shape + rows[0].shape)
+        return self._phis[key]
+
+    def _layout(self, V, T, lead=0):
+        """(lead..., comps_T..., nk, nb, nb) → (lead..., nk, n_u|1, n_w|1, n_A|1, nb, nb)."""
+        V = np.moveaxis(V, -3, lead)
+        shape = V.shape[:lead] + (self.nk,) + tuple(self.ncomp[f] if f in T else 1 for f in FIELD_ORDER) + V.shape[-2:]
+        return V.reshape(shape)
+
+    def _project(self, V, T, shift):
+        dT = tuple(sum(SHIFT[f][i] for f in T) for i in range(2))
+        _, Ul, _ = self.band(shift)
+        _, Ur, _ = self.band((shift[0] - dT[0], shift[1] - dT[1]))
+        return np.conj(np.swapaxes(Ul, -1, -2)) @ V @ Ur
+
+    def vertex(self, T, shift):
+        """⟨n, k+s|V_T|m, k+s−Q_T⟩."""
+        T, shift = tuple(T), tuple(shift)
+        key = (T, shift)
+        if key not in self._verts:
+            QT = sum(({"u": self.q, "w": -self.q - self.q0, "A": self.q0}[f] for f in T), np.zeros(2))
+            V = self.model.vertex_from_coefficients(self.phi(T, self.q0), QT, self.kpoint(shift))
+            V = self._project(V, T, shift)
+            if T == ("u", "w") and not self.problem.second_order_vertices:
+                V = np.zeros_like(V)
+            self._verts[key] = self._layout(V, T)
+        return self._verts[key]
+
+    def energy(self, shift):
+        return self.band(shift)[0].reshape(self.nk, 1, 1, 1, self.nb)
+
+    def occupation(self, shift):
+        return self.band(shift)[2].reshape(self.nk, 1, 1, 1, self.nb)
+
+    # -- q₀ → 0 inputs (derive/q0_expansion.py); valid only when self.q0 == 0 -------------------------------
+    def velocity(self, base):
+        """v^ℓ_nm = ⟨n|∂_ℓ H|m⟩ at k + a q, shape (2[ℓ], nk, 1, 1, 1, nb, nb)."""
+        _, U, _ = self.band(base)
+        dH = self.model.velocity(self.kpoint(base))                                 # (nk, 2, nsub, nsub)
+        Ud = np.conj(np.swapaxes(U, -1, -2))[:, None]
+        v = np.moveaxis(Ud @ dH @ U[:, None], 1, 0)                                 # (2, nk, nb, nb)
+        return v.reshape(2, self.nk, 1, 1, 1, self.nb, self.nb)
+
+    def dfde(self, base):
+        """f'(ε_n) at k + a q (0 at T = 0), shape (nk, 1, 1, 1, nb)."""
+        T = self.problem.temperature
+        if T == 0:
+            return np.zeros((self.nk, 1, 1, 1, self.nb))
+        f = self.band(base)[2]
+        return (-f * (1.0 - f) / kelvin_to_ev(T)).reshape(self.nk, 1, 1, 1, self.nb)
+
+    def dvertex(self, T, shift):
+        """D = ⟨n| b ∂_ℓ V_T + ∂_δ V_T|_φ |m⟩ at the base points (rule of derive/q0_expansion.py), (2[ℓ], nk, ...)."""
+        T, shift = tuple(T), tuple(shift)
+        base = (shift[0], 0)
+        b = shift[1]
+        QT = sum((self.q * SHIFT[f][0] for f in T), np.zeros(2))
+        phi0 = self.phi(T, np.zeros(2))
+        rows = []
+        for l in range(2):
+            kd = (1, 0) if l == 0 else (0, 1)
+            D = b * self.model.vertex_from_coefficients(phi0, QT, self.kpoint(base), kderiv=kd)
+            if "w" in T or "A" in T:
+                e = np.zeros(2)
+                e[l] = PHI_STEP
+                dphi = (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
+                D = D + self.model.vertex_from_coefficients(dphi, QT, self.kpoint(base))
+            rows.append(self._layout(self._project(D, T, base), T))
+        return np.stack(rows)
+
+    def argument(self, kind, data):
+        if kind == "omega":
+            return self.omega
+        if kind == "eta_p":
+            return self.problem.rates.phonon
+        if kind == "gamma":
+            return self.gamma
+        if kind == "energy":
+            return self.energy(data)
+        if kind == "occupation":
+            return self.occupation(data)
+        if kind == "vertex":
+            return self.vertex(*data)
+        if kind == "velocity":
+            return self.velocity(data)
+        if kind == "dfde":
+            return self.dfde(data)
+        if kind == "dvertex":
+            return self.dvertex(*data)
+        raise ValueError(f"unknown argument kind {kind!r}")
+
+
+def _kernels(prefix, nb):
+    return importlib.import_module(f"generated.{prefix}_n{nb}")
+
+
+def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
+    """θ¹, θ², θ³ at (ω, q, q₀) from the generated kernels; same layout as ``numeric.direct.response_functions``.
+
+    ``problem`` is a ``numeric.direct.Problem`` (model, k, weights, rates, mu, temperature, second_order_vertices).
+    ``domega`` = ∂ω/∂ω_ref (−1 for the swapped term of Eq. 4).
+    """
+    inp = _Inputs(problem, q, q0)
+    inp.omega = omega
+    gen = _kernels("theta", inp.nb)
+    w = np.asarray(problem.weights, float)
+    full = (inp.nk,) + tuple(inp.ncomp[f] for f in FIELD_ORDER)
+    out = {}
+    for name in ("theta1", "theta2", "theta3"):
+        val, der = getattr(gen, name)(*[inp.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        val = np.einsum("kuwa,k->auw", np.broadcast_to(val, full), w)
+        der = np.einsum("kuwa,k->auw", np.broadcast_to(der, full), w) * domega
+        out[name] = ThetaValue(val, der)
+    return out
+
+
+def theta_q0_generated(problem, omega, q, *, domega: float = 1.0) -> dict:
+    """{name: (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ)} at q₀ = 0, k-summed; shapes (2, nc, nc) and (2[ℓ], 2, nc, nc)."""
+    inp = _Inputs(problem, q, np.zeros(2))
+    inp.omega = omega
+    gen = _kernels("theta_dq0", inp.nb)
+    w = np.asarray(problem.weights, float)
+    full = (inp.nk,) + tuple(inp.ncomp[f] for f in FIELD_ORDER)
+    out = {}
+    for name in ("theta1", "theta2", "theta3"):
+        val, der, dq, dqw = getattr(gen, name)(*[inp.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        val = np.einsum("kuwa,k->auw", np.broadcast_to(val, full), w)
+        der = np.einsum("kuwa,k->auw", np.broadcast_to(der, full), w) * domega
+        dq = np.einsum("lkuwa,k->lauw", np.broadcast_to(dq, (2,) + full), w)
+        dqw = np.einsum("lkuwa,k->lauw", np.broadcast_to(dqw, (2,) + full), w) * domega
+        out[name] = (val, der, dq, dqw)
+    return out
+
+
+def _contract(dtheta, nsub):
+    """¼ ε_{lk} ε_{k₁k₂} d_l Θ_{k,(a,k₁),(b,k₂)} → (nsub, nsub)."""
+    d = dtheta.reshape(2, 2, nsub, 2, nsub, 2)
+    return 0.25 * np.einsum("lk,mn,lkambn->ab", LEVI_CIVITA_2D, LEVI_CIVITA_2D, d)
+
+
+def lambda_generated(problem, omega, q) -> dict:
+    """Λ^{ab}_zz(ω, q) of Eq. (4) (CONVENTIONS.md §4, §8) with ∂_{q₀} and ∂_ω from the generated kernels.
+
+    Returns {"Lambda": ½(current + force), "current_route": (1/16) D[Θ¹+Θ³], "force_route": (1/16) D[Θ²+Θ³],
+    "eq4_as_printed": ¼ D[Θ¹+Θ²+Θ³], "by_term": {θ^s: ¼ D[Θ^s]}, "theta_at_zero_q0": {θ^s: max|θ^s(q₀=0)|}}.
+    """
+    q = np.asarray(q, float)
+    plus = theta_q0_generated(problem, omega, q)
+    minus = theta_q0_generated(problem, -omega, -q, domega=-1.0)
+    nsub = problem.model.nsub
+    by_term = {n: _contract(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
+    current = (by_term["theta1"] + by_term["theta3"]) / 4
+    force = (by_term["theta2"] + by_term["theta3"]) / 4
+    return {
+        "Lambda": (current + force) / 2,
+        "current_route": current,
+        "force_route": force,
+        "eq4_as_printed": by_term["theta1"] + by_term["theta2"] + by_term["theta3"],
+        "by_term": by_term,
+        "theta_at_zero_q0": {n: float(np.abs(plus[n][0]).max()) for n in plus},
+    }
