@@ -48,6 +48,11 @@ OBSERVABLES = {
     "theta3": (("w",), ("u", "A")),        # θ³ = Tr ρ_w F_mix(q + q₀)
 }
 
+#: CONVENTIONS.md §1.2: the observables whose ρ_S has static populations (Ω_S = 2iη_p) that carry the paper's δ,
+#: and the pieces of the exact finite-η split of those populations
+POPULATION_SPLIT = ("theta1",)
+SPLIT_PIECES = ("adiabatic", "nonadiabatic")
+
 
 def canonical(fields) -> tuple:
     """Fields in FIELD_ORDER (a product of commuting amplitudes is a set)."""
@@ -239,6 +244,76 @@ class DensityMatrixTemplate:
                 out[n, m] = (num / scale).subs(c, source) / sp.expand(den / scale)
         self.equations[(S, shift)] = (eq, X)
         return out
+
+    # -- the population split (CONVENTIONS.md §1.2) -----------------------------------------------------
+    def population_sources(self, S, shift=(0, 0)):
+        """The band-diagonal source of ρ_S resolved by intermediate band m: (by_band, direct).
+
+        by_band[n, m] = Σ_{T, R = S∖T ≠ ∅} V_T(k)_{nm} ρ_R(k − Q_T)_{mn} − ρ_R(k)_{nm} V_T(k − Q_R)_{mn} (a Matrix),
+        direct[n] = [V_S, ρ₀]_nn (a list), so that Σ_m by_band[n, m] + direct[n] is the source C_nn of :meth:`equation`.
+        """
+        S = canonical(S)
+        shift = tuple(shift)
+        N = self.nbands
+        by_band = sp.zeros(N, N)
+        direct = [sp.Integer(0)] * N
+        for r in range(1, len(S) + 1):
+            for T in combinations(S, r):
+                if len(T) == 2 and not self.second_order_vertices:
+                    continue
+                R = tuple(x for x in S if x not in T)
+                QT, QR = momentum(T), momentum(R)
+                Vl, Vr = self.vertex(T, shift), self.vertex(T, sub(shift, QR))
+                rl, rr = self.solve(R, sub(shift, QT)), self.solve(R, shift)
+                for n in range(N):
+                    if not R:
+                        direct[n] += Vl[n, n] * rl[n, n] - rr[n, n] * Vr[n, n]
+                        continue
+                    for m in range(N):
+                        by_band[n, m] += Vl[n, m] * rl[m, n] - rr[n, m] * Vr[m, n]
+        return by_band, direct
+
+    def population_split(self, S, shift=(0, 0)):
+        """(adiabatic, nonadiabatic): lists over n of the two parts of ρ_S,nn (CONVENTIONS.md §1.2).
+
+        D_nn is read off the typed equation (i × the coefficient of X_nn), not typed here; then
+        ρ^NA_nn = Σ_m C^{(m)}_nn [1/D_nn − 1/(D_nn + 2iγ_m)] and ρ^A_nn = Σ_m C^{(m)}_nn/(D_nn + 2iγ_m) + [V_S, ρ₀]_nn/D_nn.
+        """
+        S = canonical(S)
+        shift = tuple(shift)
+        eq, X = self.equation(S, shift)
+        by_band, direct = self.population_sources(S, shift)
+        adiabatic, nonadiabatic = [], []
+        for n in range(self.nbands):
+            D = sp.expand(sp.I * sp.diff(eq[n, n], X[n, n]))
+            na, ad = sp.Integer(0), direct[n] / D
+            for m in range(self.nbands):
+                Dm = D + 2 * sp.I * self.gamma(m)
+                na += by_band[n, m] * (1 / D - 1 / Dm)
+                ad += by_band[n, m] / Dm
+            adiabatic.append(ad)
+            nonadiabatic.append(na)
+        return adiabatic, nonadiabatic
+
+    def population_factors(self, name):
+        """(ρ^NA_nn(k), O_nn(k − Q_S)) for n = 0..N−1: the two factors of the non-adiabatic part of θ^s."""
+        S, O = OBSERVABLES[name]
+        S, O = canonical(S), canonical(O)
+        _, na = self.population_split(S, (0, 0))
+        Om = self.vertex(O, sub((0, 0), momentum(S)))
+        return na, [Om[n, n] for n in range(self.nbands)]
+
+    def theta_split(self, name) -> dict:
+        """{piece: θ^s_piece} for the pieces of SPLIT_PIECES; their sum is :meth:`theta`."""
+        S, O = OBSERVABLES[name]
+        S, O = canonical(S), canonical(O)
+        rho = self.solve(S, (0, 0))
+        Om = self.vertex(O, sub((0, 0), momentum(S)))
+        ad, na = self.population_split(S, (0, 0))
+        N = self.nbands
+        coherences = sum((rho[n, m] * Om[m, n] for n in range(N) for m in range(N) if n != m), sp.Integer(0))
+        return {"adiabatic": coherences + sum((ad[n] * Om[n, n] for n in range(N)), sp.Integer(0)),
+                "nonadiabatic": sum((na[n] * Om[n, n] for n in range(N)), sp.Integer(0))}
 
     # -- Eq. (3) ----------------------------------------------------------------------------------------
     def theta(self, name) -> sp.Expr:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from . import codegen
-from .density_matrix import FIELD_ORDER, OBSERVABLES, DensityMatrixTemplate, canonical, momentum, point_latex, sub
+from .density_matrix import (FIELD_ORDER, OBSERVABLES, POPULATION_SPLIT, DensityMatrixTemplate, canonical, momentum,
+                             point_latex, sub)
 
 NBANDS = 2                 # the honeycomb model; FORMULAS.md is written for it
 KERNEL_BANDS = (2, 3)      # θ kernels are generated for these band counts
@@ -44,6 +45,13 @@ Q0_DOC = {
     "theta3": "θ³ = Tr ρ_w F_mix at q₀ = 0 with ∂_ω, ∂_{q₀ℓ} and ∂_{q₀ℓ}∂_ω, per k-point.",
 }
 
+SPLIT_DOC = {
+    "adiabatic": "{name}^A: coherences of ρ_S plus the adiabatic populations ρ^A_nn (CONVENTIONS.md §1.2)",
+    "nonadiabatic": "{name}^NA: the non-adiabatic populations, Σ_n ρ^NA_nn O_nn (CONVENTIONS.md §1.2)",
+    "skew_scattering": "{name}^SS: Σ_n ρ^NA_nn O_nn with ∂_{{q₀ℓ}} acting on O_nn only (CONVENTIONS.md §1.2)",
+    "side_jump": "{name}^SJ: Σ_n ρ^NA_nn O_nn with ∂_{{q₀ℓ}} acting on ρ^NA_nn only (CONVENTIONS.md §1.2)",
+}
+
 Q0_ARG_DOC = """Arguments as in theta_n*.py, all at q₀ = 0 (k-points k + a q only), plus, along the direction ℓ of q₀
 (an extra leading axis of these arrays): v_<pt> (..., N, N) the band-basis velocity ∂_ℓH; fp_<pt> (..., N) f'(ε_n);
 dV_<T>_<s> (..., N, N) the orbital-matrix derivative D of the vertex T at the q₀-dependent point s
@@ -52,7 +60,7 @@ dV_<T>_<s> (..., N, N) the orbital-matrix derivative D of the vertex T at the q�
 
 def theta_q0_module(nbands=NBANDS):
     """Source of generated/theta_dq0_n{N}.py: the q₀ → 0 derivative of Eq. (4), derived by derive/q0_expansion.py."""
-    from .q0_expansion import theta_q0_derivative
+    from .q0_expansion import split_q0_derivative, theta_q0_derivative
 
     tpl = DensityMatrixTemplate(nbands)
     functions = []
@@ -60,8 +68,15 @@ def theta_q0_module(nbands=NBANDS):
         exprs = theta_q0_derivative(tpl, name)
         src, desc = codegen.function_source(name, list(exprs), tpl, Q0_DOC[name] + "\n\n" + Q0_ARG_DOC)
         functions.append((name, src, desc))
+    for name in POPULATION_SPLIT:
+        for piece, exprs in split_q0_derivative(tpl, name).items():
+            fname = f"{name}_{piece}"
+            doc = SPLIT_DOC[piece].format(name=name) + ", at q₀ = 0 with ∂_ω, ∂_{q₀ℓ} and ∂_{q₀ℓ}∂_ω, per k-point."
+            src, desc = codegen.function_source(fname, list(exprs), tpl, doc + "\n\n" + Q0_ARG_DOC)
+            functions.append((fname, src, desc))
     doc = (f"θ¹, θ², θ³ (paper Eq. 3) at q₀ = 0 and their derivatives ∂_ω, ∂_{{q₀ℓ}}, ∂_{{q₀ℓ}}∂_ω (Eq. 4), N = {nbands}\n"
-           "bands, derived by derive/q0_expansion.py (first-order rules for matrix elements between k and k + q₀).\n"
+           "bands, derived by derive/q0_expansion.py (first-order rules for matrix elements between k and k + q₀);\n"
+           "θ¹'s exact split into adiabatic/non-adiabatic and skew-scattering/side-jump pieces (CONVENTIONS.md §1.2).\n"
            "Evaluated on a k-grid by numeric/fast.py.")
     return codegen.module_source(doc, functions), tpl
 

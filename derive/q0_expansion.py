@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .density_matrix import OBSERVABLES, DensityMatrixTemplate, momentum, omega, point_latex, point_name
+from .density_matrix import (OBSERVABLES, POPULATION_SPLIT, DensityMatrixTemplate, momentum, omega, point_latex,
+                             point_name)
 
 delta = sp.Symbol("delta", real=True)
 
@@ -121,6 +122,42 @@ def theta_q0_derivative(tpl: DensityMatrixTemplate, name):
     return value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega)
 
 
+def _q0_tuple(expanded):
+    at0 = {delta: 0}
+    value = expanded.xreplace(at0)
+    d_q0 = sp.diff(expanded, delta).xreplace(at0)
+    return value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega)
+
+
+def split_q0_derivative(tpl: DensityMatrixTemplate, name) -> dict:
+    """{piece: (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ)} of the split θ^s (CONVENTIONS.md §1.2) at q₀ = 0.
+
+    Pieces: "adiabatic", "nonadiabatic" (:meth:`DensityMatrixTemplate.theta_split`), and the product rule for the
+    non-adiabatic Σ_n ρ^NA_nn(k; q₀) O_nn(k; q₀): "skew_scattering" differentiates O (ρ^NA at q₀ = 0),
+    "side_jump" differentiates ρ^NA (O at q₀ = 0). The rules above are in the parallel-transport gauge, as the referee.
+    """
+    out = {}
+    for piece, th in tpl.theta_split(name).items():
+        out[piece] = _q0_tuple(th.xreplace(substitution(tpl, th)))
+    na, Od = tpl.population_factors(name)
+    at0 = {delta: 0}
+    na_d = [x.xreplace(substitution(tpl, x)) for x in na]
+    O_d = [x.xreplace(substitution(tpl, x)) for x in Od]
+    value = sum((a.xreplace(at0) * o.xreplace(at0) for a, o in zip(na_d, O_d)), sp.Integer(0))
+    for piece, d_q0 in (
+            ("skew_scattering", sum((a.xreplace(at0) * sp.diff(o, delta).xreplace(at0) for a, o in zip(na_d, O_d)),
+                                    sp.Integer(0))),
+            ("side_jump", sum((sp.diff(a, delta).xreplace(at0) * o.xreplace(at0) for a, o in zip(na_d, O_d)),
+                              sp.Integer(0)))):
+        out[piece] = (value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega))
+    return out
+
+
 def kernels_q0(nbands=2):
+    """{kernel name: its expressions}: θ¹..³ and, for POPULATION_SPLIT, "<name>_<piece>" of :func:`split_q0_derivative`."""
     tpl = DensityMatrixTemplate(nbands)
-    return {name: theta_q0_derivative(tpl, name) for name in OBSERVABLES}, tpl
+    out = {name: theta_q0_derivative(tpl, name) for name in OBSERVABLES}
+    for name in POPULATION_SPLIT:
+        for piece, exprs in split_q0_derivative(tpl, name).items():
+            out[f"{name}_{piece}"] = exprs
+    return out, tpl

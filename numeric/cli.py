@@ -138,6 +138,12 @@ def lambda_at(args) -> dict:
         "Lambda_current_route": _pairs(res.current_route),
         "Lambda_force_route": _pairs(res.force_route),
         "Lambda_eq4_as_printed": _pairs(res.eq4_as_printed),
+        "Lambda_adiabatic": _pairs(res.adiabatic),
+        "Lambda_nonadiabatic": _pairs(res.nonadiabatic),
+        "Lambda_skew_scattering": _pairs(res.skew_scattering),
+        "Lambda_side_jump": _pairs(res.side_jump),
+        **{name: to_nuclear_magnetons(mode_moment(getattr(res, name), vectors[:, b], ph.force_constants.masses).real)
+           for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")},
         "moment_muN": to_nuclear_magnetons(m.real),
         "moment_muB": to_bohr_magnetons(m.real),
         "method": args.method,
@@ -147,8 +153,11 @@ def lambda_at(args) -> dict:
         "eta": {"p": args.eta_p, "c": args.eta_c, "v": args.eta_v},
         "seconds": time.perf_counter() - t0,
         "units": {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
+                  "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
+                               "skew_scattering, side_jump",
                   "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
-                             "Λ = mean of the current and force routes (CONVENTIONS.md §4, §8)"},
+                             "Λ = mean of the current and force routes (CONVENTIONS.md §4, §8); "
+                             "Lambda_adiabatic/nonadiabatic/skew_scattering/side_jump: the exact split (§1.2)"},
     }
     if args.tolerance is not None:
         finer = int(np.ceil(1.5 * args.nk))
@@ -171,7 +180,8 @@ def _solve(method, problem, omega, q):
     from .fast import lambda_generated
     r = lambda_generated(problem, omega, q)
     return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
-                        float("nan"), r["theta_at_zero_q0"])
+                        float("nan"), r["theta_at_zero_q0"], r["adiabatic"], r["nonadiabatic"], r["skew_scattering"],
+                        r["side_jump"], 0.0)
 
 
 def _pairs(M):

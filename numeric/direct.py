@@ -30,7 +30,7 @@ Response functions (Eq. 3), index order [k (A), c = (a, i) of u, c' = (b, j) of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -182,6 +182,89 @@ class DensityMatrixSeries:
             self._phi[T] = np.stack(phis).reshape(shape + phis[0].shape)
         return self._phi[T]
 
+    def _source_terms(self, S, shift):
+        """(T, V_T(k), ρ_{S∖T}(k − Q_T), ρ_{S∖T}(k), V_T(k − Q_{S∖T})) for every T ⊂ S, T ≠ ∅, broadcast over S's components.
+
+        The source of ρ_S is C = Σ_T [V_T(k) ρ_R(k − Q_T) − ρ_R(k) V_T(k − Q_R)], R = S∖T (module docstring).
+        """
+        shift = np.asarray(shift, float)
+        for r in range(1, len(S) + 1):
+            for T in combinations(S, r):
+                if len(T) == 2 and set(T) == {"u", "w"} and not self.second_order_vertices:
+                    continue
+                R = tuple(x for x in S if x not in T)
+                QT, QR = self.momentum(T), self.momentum(R)
+                VT_l = _static(self._expand(self.vertex(T, shift), T, S))
+                VT_r = _static(self._expand(self.vertex(T, shift - QR), T, S))
+                rho_l = self.rho(R, shift - QT)
+                rho_r = self.rho(R, shift)
+                rho_l = Dual(self._expand(rho_l.val, R, S), self._expand(rho_l.der, R, S))
+                rho_r = Dual(self._expand(rho_r.val, R, S), self._expand(rho_r.der, R, S))
+                yield T, VT_l, rho_l, rho_r, VT_r
+
+    def population_sources(self, S=("u", "w"), shift=(0.0, 0.0)):
+        """The band-diagonal source C_nn of ρ_S resolved by the intermediate band m (CONVENTIONS.md §1.2).
+
+        Returns ``(by_band, direct)``, Duals of shape (comps..., nk, nb [n], nb [m]) and (comps..., nk, nb [n]):
+
+        - ``by_band[..., n, m]`` = Σ_{T, R ≠ ∅} V_T(k)_{nm} ρ_R(k − Q_T)_{mn} − ρ_R(k)_{nm} V_T(k − Q_R)_{mn}: the part of C_nn
+          that passes through band m of the lower-order ρ_R (for ρ_uw: the first-order coherences ρ_u, ρ_w);
+        - ``direct[..., n]`` = [V_S, ρ₀]_nn = V_S,nn (f_n(k − Q_S) − f_n(k)): the term without intermediate state.
+
+        Σ_m by_band + direct = C_nn exactly (tested against ρ_S_nn · D_nn).
+        """
+        S = self._axes(S)
+        shift = np.asarray(shift, float)
+        by_band = direct = None
+
+        def tr(a):
+            return np.swapaxes(a, -1, -2)
+        for T, VT_l, rho_l, rho_r, VT_r in self._source_terms(S, shift):
+            if len(T) == len(S):                      # R = ∅: ρ₀ is diagonal, only m = n survives
+                f_l, f_r = np.diagonal(rho_l.val, axis1=-2, axis2=-1), np.diagonal(rho_r.val, axis1=-2, axis2=-1)
+                val = np.diagonal(VT_l.val, axis1=-2, axis2=-1) * f_l - f_r * np.diagonal(VT_r.val, axis1=-2, axis2=-1)
+                term = _static(val)
+                direct = term if direct is None else direct + term
+                continue
+            # elementwise: (V_l)_{nm} (ρ_l)_{mn} − (ρ_r)_{nm} (V_r)_{mn}
+            val = VT_l.val * tr(rho_l.val) - rho_r.val * tr(VT_r.val)
+            der = VT_l.val * tr(rho_l.der) - rho_r.der * tr(VT_r.val)
+            term = Dual(val, der)
+            by_band = term if by_band is None else by_band + term
+        if direct is None:                             # second-order vertices switched off
+            direct = _static(np.zeros(by_band.val.shape[:-1], dtype=complex))
+        return by_band, direct
+
+    def population_split(self, S=("u", "w"), shift=(0.0, 0.0)):
+        """The populations ρ_S,nn split into adiabatic and non-adiabatic parts (exact at finite η, CONVENTIONS.md §1.2).
+
+        With D_nn = Ω_S − ε_n(k) + ε_n(k − Q_S) + 2iγ_n and the source resolved by intermediate band m
+        (:meth:`population_sources`):
+
+            ρ^NA_nn = Σ_m C^{(m)}_nn [1/D_nn − 1/(D_nn + 2iγ_m)],
+            ρ^A_nn  = Σ_m C^{(m)}_nn / (D_nn + 2iγ_m) + [V_S, ρ₀]_nn / D_nn,
+
+        so ρ^A_nn + ρ^NA_nn = ρ_S,nn, and ρ^NA vanishes identically when every γ_m = 0. Both are built from the sources,
+        not from ρ_S,nn (so their sum checks the decomposition). Returns ``(adiabatic, nonadiabatic)``, Duals of shape
+        (comps..., nk, nb).
+        """
+        S = self._axes(S)
+        shift = np.asarray(shift, float)
+        e, _, _, gamma = self.bands(shift)
+        e_r, _, _, _ = self.bands(shift - self.momentum(S))
+        by_band, direct = self.population_sources(S, shift)
+        omega = sum(self.fields[x].omega for x in S)
+        domega = sum(self.fields[x].domega for x in S)
+        D = (omega - (e - e_r) + 2j * gamma)[..., :, None]                   # (nk, n, 1)
+        Dm = D + 2j * gamma[None, :]                                          # (nk, n, m)
+        g_a, g_na = 1.0 / Dm, 1.0 / D - 1.0 / Dm
+        dg_a, dg_na = -domega / Dm**2, domega * (-1.0 / D**2 + 1.0 / Dm**2)
+        D0 = D[..., 0]
+        na = Dual((by_band.val * g_na).sum(-1), (by_band.der * g_na + by_band.val * dg_na).sum(-1))
+        ad = Dual((by_band.val * g_a).sum(-1) + direct.val / D0,
+                  (by_band.der * g_a + by_band.val * dg_a).sum(-1) + direct.der / D0 - domega * direct.val / D0**2)
+        return ad, na
+
     def rho(self, S, shift=(0.0, 0.0)) -> Dual:
         S = self._axes(S)
         key = (S, self._key(shift))
@@ -196,20 +279,9 @@ class DensityMatrixSeries:
         QS = self.momentum(S)
         e_r, _, _, _ = self.bands(shift - QS)
         C = None
-        for r in range(1, len(S) + 1):
-            for T in combinations(S, r):
-                if len(T) == 2 and set(T) == {"u", "w"} and not self.second_order_vertices:
-                    continue
-                R = tuple(x for x in S if x not in T)
-                QT, QR = self.momentum(T), self.momentum(R)
-                VT_l = _static(self._expand(self.vertex(T, shift), T, S))
-                VT_r = _static(self._expand(self.vertex(T, shift - QR), T, S))
-                rho_l = self.rho(R, shift - QT)
-                rho_r = self.rho(R, shift)
-                rho_l = Dual(self._expand(rho_l.val, R, S), self._expand(rho_l.der, R, S))
-                rho_r = Dual(self._expand(rho_r.val, R, S), self._expand(rho_r.der, R, S))
-                term = VT_l.matmul(rho_l) - rho_r.matmul(VT_r)
-                C = term if C is None else C + term
+        for _, VT_l, rho_l, rho_r, VT_r in self._source_terms(S, shift):
+            term = VT_l.matmul(rho_l) - rho_r.matmul(VT_r)
+            C = term if C is None else C + term
         omega = sum(self.fields[x].omega for x in S)
         domega = sum(self.fields[x].domega for x in S)
         D = omega - (e[..., :, None] - e_r[..., None, :]) + 1j * (gamma[:, None] + gamma[None, :])
@@ -265,11 +337,17 @@ class Problem:
     bloch: str = "I"
 
 
-def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0) -> dict:
+def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0, split: bool = False) -> dict:
     """θ¹, θ², θ³ of Eq. (3) at (ω, q, q₀), each a :class:`Dual` of shape (2, nc, nc) [k, (a,i), (b,j)].
 
     ``domega`` = ∂ω/∂ω_ref: pass −1 when ω is itself −ω_ref (the swapped term of Eq. 4), so derivatives
     refer to one ω throughout.
+
+    ``split=True`` adds the population split of ρ_uw (CONVENTIONS.md §1.2; only θ¹ sees ρ_uw):
+    ``theta1_adiabatic`` (coherences of ρ_uw plus ρ^A_nn) and ``theta1_nonadiabatic`` (ρ^NA_nn), whose sum is θ¹, and
+    ``population`` = (ρ^NA_nn(k; q₀), J_nn(k; q₀)): the non-adiabatic populations (a Dual, (nu, nw, nk, nb)) and the
+    intraband current ⟨n, k+q₀| v(q₀) |n, k⟩ ((2, nk, nb)), in the parallel-transport gauge of |n, k+q₀⟩
+    (⟨n, k|n, k+q₀⟩ > 0), so that each factor's q₀-dependence is gauge covariant (used for skew scattering/side jump).
     """
     q = np.asarray(q, float)
     q0 = np.asarray(q0, float)
@@ -296,14 +374,54 @@ def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0) -
     Fmix = series.vertex(("u", "A"), q + q0)                         # (nu, 2, ...)
     t3 = _trace(Dual(rho_w.val[None, :, None], rho_w.der[None, :, None]), Fmix[:, None], w)  # (nu, nw, 2)
     to_k_first = lambda d: Dual(np.moveaxis(d.val, -1, 0), np.moveaxis(d.der, -1, 0))
-    return {"theta1": to_k_first(t1), "theta2": to_k_first(t2), "theta3": to_k_first(t3)}
+    out = {"theta1": to_k_first(t1), "theta2": to_k_first(t2), "theta3": to_k_first(t3)}
+    if split:
+        pop_a, pop_na = series.population_split(("u", "w"))                 # (nu, nw, nk, nb)
+        nb = pop_a.val.shape[-1]
+        offdiag = 1.0 - np.eye(nb)
+        coh = _trace(Dual(rho_uw.val[:, :, None] * offdiag, rho_uw.der[:, :, None] * offdiag), J[None, None], w)
+        Jd = np.diagonal(J, axis1=-2, axis2=-1)                             # (2, nk, nb)
+        out["theta1_adiabatic"] = to_k_first(coh + _population_trace(pop_a, Jd, w))
+        out["theta1_nonadiabatic"] = to_k_first(_population_trace(pop_na, Jd, w))
+        # parallel transport of |n, k+q₀⟩ (shift −Q_uw = q₀) along q₀: ⟨n, k|n, k+q₀⟩ real and positive
+        _, U0, _, _ = series.bands(np.zeros(2))
+        _, Uq, _, _ = series.bands(-series.momentum(("u", "w")))
+        overlap = np.einsum("kan,kan->kn", np.conj(U0), Uq)
+        if np.abs(overlap).min() < 0.5:
+            raise ParameterError("q0 too large for the parallel-transport gauge (|<n,k|n,k+q0>| < 0.5); reduce the step.")
+        phase = overlap / np.abs(overlap)
+        out["population"] = (Dual(pop_na.val * np.conj(phase), pop_na.der * np.conj(phase)), Jd * phase)
+    return out
 
 
-def _theta_sum(problem, omega, q, q0, terms):
-    """∂_ω [θ_{k,c,c'}(ω,q,q₀) + θ_{k,c',c}(−ω,−q,q₀)] for each of ``terms`` (Eq. 4 before the ε contractions)."""
-    plus = response_functions(problem, omega, q, q0)
-    minus = response_functions(problem, -omega, -np.asarray(q, float), q0, domega=-1.0)
-    return {n: plus[n].der + np.swapaxes(minus[n].der, 1, 2) for n in terms}
+def _population_trace(pop: Dual, Jd, weights) -> Dual:
+    """Σ_k w_k Σ_n ρ_nn(k) J_nn(k) for populations (nu, nw, nk, nb) and intraband current (2, nk, nb) → (nu, nw, 2)."""
+    def tr(a):
+        return np.einsum("uvkn,akn,k->uva", a, Jd, weights)
+    return Dual(tr(pop.val), tr(pop.der))
+
+
+def _theta_sum(problem, omega, q, q0, terms, zero=None):
+    """∂_ω [θ_{k,c,c'}(ω,q,q₀) + θ_{k,c',c}(−ω,−q,q₀)] for each of ``terms`` (Eq. 4 before the ε contractions).
+
+    With ``zero`` = the ``population`` entries of (plus, minus) at q₀ = 0, also ``skew_scattering`` (populations at q₀ = 0,
+    observable at q₀) and ``side_jump`` (populations at q₀, observable at q₀ = 0): the two halves of the product rule
+    for the q₀-derivative of the non-adiabatic θ¹ (CONVENTIONS.md §1.2).
+    """
+    split = zero is not None or any(n.startswith("theta1_") for n in terms)
+    plus = response_functions(problem, omega, q, q0, split=split)
+    minus = response_functions(problem, -omega, -np.asarray(q, float), q0, domega=-1.0, split=split)
+    out = {n: plus[n].der + np.swapaxes(minus[n].der, 1, 2) for n in terms}
+    if zero is not None:
+        w = problem.weights
+
+        def both(pick):
+            t = [np.moveaxis(_population_trace(*pick(r, z), w).der, -1, 0)
+                 for r, z in ((plus["population"], zero[0]), (minus["population"], zero[1]))]
+            return t[0] + np.swapaxes(t[1], 1, 2)
+        out["skew_scattering"] = both(lambda r, z: (z[0], r[1]))
+        out["side_jump"] = both(lambda r, z: (r[0], z[1]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -332,6 +450,17 @@ class LambdaResult:
         Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
     theta_at_zero_q0 : dict
         max |θ^s| at q₀ = 0, reported (SPEC §2).
+    adiabatic, nonadiabatic : (nsub, nsub) or None
+        The exact finite-η split Λ = λ^A + λ^NA (CONVENTIONS.md §1.2): λ^NA = (1/32) D[Θ¹_NA], from the non-adiabatic
+        populations of ρ_uw only (so it lives entirely in the current route, whose share is 2 λ^NA); λ^A is the rest,
+        computed separately (their sum equals ``Lambda`` to rounding). None when ``lambda_matrix(split=False)``.
+    skew_scattering, side_jump : (nsub, nsub) or None
+        λ^NA = λ^SS + λ^SJ by the product rule for ∂_{q₀}[Σ_kn ρ^NA_nn(k; q₀) J_nn(k; q₀)] (parallel-transport gauge):
+        skew scattering differentiates the intraband current (the orbital-moment term of Eq. 7), side jump the
+        populations (the velocity/Berry-connection term of Eq. 7).
+    split_error : float or None
+        max |λ^SS + λ^SJ − λ^NA|: the two halves are differenced separately, so they add up to λ^NA only to the
+        finite-difference accuracy (O(step⁴) after Richardson).
     """
 
     Lambda: np.ndarray
@@ -341,6 +470,11 @@ class LambdaResult:
     by_term: dict
     fd_error: float
     theta_at_zero_q0: dict
+    adiabatic: np.ndarray | None = None
+    nonadiabatic: np.ndarray | None = None
+    skew_scattering: np.ndarray | None = None
+    side_jump: np.ndarray | None = None
+    split_error: float | None = None
 
 
 def _routes(by_term):
@@ -363,17 +497,25 @@ def default_step(problem: Problem) -> float:
     return min(Q0_STEP, Q0_STEP_PER_ETA * problem.rates.phonon / max(v_max, 1e-12))
 
 
-def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None) -> LambdaResult:
+def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None, split: bool = True) -> LambdaResult:
     """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
     combined by Richardson extrapolation (error O(step⁴)); ``step=None`` chooses :func:`default_step`.
+    ``split`` (default) also returns the exact λ^A/λ^NA split and λ^NA's skew-scattering/side-jump parts
+    (CONVENTIONS.md §1.2).
     """
     omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
     q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
     step = default_step(problem) if step is None else positive("q0 step", step)
     nsub = problem.model.nsub
     terms = ("theta1", "theta2", "theta3")
+    zero = response_functions(problem, omega, q, np.zeros(2), split=split)
+    pops = None
+    if split:
+        terms = terms + ("theta1_adiabatic", "theta1_nonadiabatic")
+        zero_minus = response_functions(problem, -omega, -q, np.zeros(2), domega=-1.0, split=True)
+        pops = (zero["population"], zero_minus["population"])
 
     def derivative(h):
         """∂_{q₀l} of ∂_ω Θ by a central difference at ±h, per term, stacked as (l, k, c, c')."""
@@ -381,20 +523,34 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
         for l in range(2):
             e = np.zeros(2)
             e[l] = h
-            plus = _theta_sum(problem, omega, q, e, terms)
-            minus = _theta_sum(problem, omega, q, -e, terms)
-            rows.append({n: (plus[n] - minus[n]) / (2 * h) for n in terms})
-        return {n: np.stack([r[n] for r in rows]) for n in terms}
+            plus = _theta_sum(problem, omega, q, e, terms, pops)
+            minus = _theta_sum(problem, omega, q, -e, terms, pops)
+            rows.append({n: (plus[n] - minus[n]) / (2 * h) for n in plus})
+        return {n: np.stack([r[n] for r in rows]) for n in rows[0]}
 
     coarse = derivative(step)
     fine = derivative(step / 2)
-    by_term = {n: _contract((4 * fine[n] - coarse[n]) / 3, nsub) for n in terms}
-    plain = {n: _contract(fine[n], nsub) for n in terms}
+    contracted = {n: _contract((4 * fine[n] - coarse[n]) / 3, nsub) for n in coarse}
+    by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
+    plain = {n: _contract(fine[n], nsub) for n in ("theta1", "theta2", "theta3")}
     Lam, current, force, eq4 = _routes(by_term)
     err = float(np.abs(_routes(plain)[0] - Lam).max())
-    zero = response_functions(problem, omega, q, np.zeros(2))
-    theta0 = {n: float(np.abs(zero[n].val).max()) for n in zero}
-    return LambdaResult(Lam, current, force, eq4, by_term, err, theta0)
+    theta0 = {n: float(np.abs(zero[n].val).max()) for n in ("theta1", "theta2", "theta3")}
+    if not split:
+        return LambdaResult(Lam, current, force, eq4, by_term, err, theta0)
+    adiabatic = _routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))[0]
+    nonadiabatic = contracted["theta1_nonadiabatic"] / 8     # ½ × current-route share (1/16) D[Θ¹_NA]; contracted = ¼ D
+    ss, sj = contracted["skew_scattering"] / 8, contracted["side_jump"] / 8
+    split_err = float(np.abs(ss + sj - nonadiabatic).max())
+    return LambdaResult(Lam, current, force, eq4, by_term, err, theta0, adiabatic, nonadiabatic, ss, sj, split_err)
+
+
+def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
+    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (SPEC §1 item 2), same q₀ step for both."""
+    step = default_step(problem) if step is None else step
+    bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
+    return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
+            - lambda_matrix(bare, omega, q, step=step, split=False).Lambda)
 
 
 def _contract(dtheta, nsub):

@@ -202,15 +202,21 @@ def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
     return out
 
 
-def theta_q0_generated(problem, omega, q, *, domega: float = 1.0) -> dict:
-    """{name: (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ)} at q₀ = 0, k-summed; shapes (2, nc, nc) and (2[ℓ], 2, nc, nc)."""
+SPLIT_KERNELS = ("theta1_adiabatic", "theta1_nonadiabatic", "theta1_skew_scattering", "theta1_side_jump")
+
+
+def theta_q0_generated(problem, omega, q, *, domega: float = 1.0, split: bool = False) -> dict:
+    """{name: (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ)} at q₀ = 0, k-summed; shapes (2, nc, nc) and (2[ℓ], 2, nc, nc).
+
+    ``split=True`` adds the kernels of :data:`SPLIT_KERNELS` (θ¹'s exact split, CONVENTIONS.md §1.2).
+    """
     inp = _Inputs(problem, q, np.zeros(2))
     inp.omega = omega
     gen = _kernels("theta_dq0", inp.nb)
     w = np.asarray(problem.weights, float)
     full = (inp.nk,) + tuple(inp.ncomp[f] for f in FIELD_ORDER)
     out = {}
-    for name in ("theta1", "theta2", "theta3"):
+    for name in ("theta1", "theta2", "theta3") + (SPLIT_KERNELS if split else ()):
         val, der, dq, dqw = getattr(gen, name)(*[inp.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
         val = np.einsum("kuwa,k->auw", np.broadcast_to(val, full), w)
         der = np.einsum("kuwa,k->auw", np.broadcast_to(der, full), w) * domega
@@ -230,20 +236,29 @@ def lambda_generated(problem, omega, q) -> dict:
     """Λ^{ab}_zz(ω, q) of Eq. (4) (CONVENTIONS.md §4, §8) with ∂_{q₀} and ∂_ω from the generated kernels.
 
     Returns {"Lambda": ½(current + force), "current_route": (1/16) D[Θ¹+Θ³], "force_route": (1/16) D[Θ²+Θ³],
-    "eq4_as_printed": ¼ D[Θ¹+Θ²+Θ³], "by_term": {θ^s: ¼ D[Θ^s]}, "theta_at_zero_q0": {θ^s: max|θ^s(q₀=0)|}}.
+    "eq4_as_printed": ¼ D[Θ¹+Θ²+Θ³], "by_term": {θ^s: ¼ D[Θ^s]}, "theta_at_zero_q0": {θ^s: max|θ^s(q₀=0)|},
+    and the exact split of CONVENTIONS.md §1.2: "adiabatic" (Λ with θ¹ → θ¹^A), "nonadiabatic" = (1/32) D[Θ¹_NA],
+    "skew_scattering", "side_jump" (λ^NA by the product rule; their sum is λ^NA to rounding here, ∂_{q₀} being analytic)}.
     """
     q = np.asarray(q, float)
-    plus = theta_q0_generated(problem, omega, q)
-    minus = theta_q0_generated(problem, -omega, -q, domega=-1.0)
+    plus = theta_q0_generated(problem, omega, q, split=True)
+    minus = theta_q0_generated(problem, -omega, -q, domega=-1.0, split=True)
     nsub = problem.model.nsub
-    by_term = {n: _contract(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
+    contracted = {n: _contract(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
+    by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
     current = (by_term["theta1"] + by_term["theta3"]) / 4
     force = (by_term["theta2"] + by_term["theta3"]) / 4
+    adiabatic = ((contracted["theta1_adiabatic"] + by_term["theta3"]) / 4 + force) / 2
     return {
+        "adiabatic": adiabatic,
+        "nonadiabatic": contracted["theta1_nonadiabatic"] / 8,
+        "skew_scattering": contracted["theta1_skew_scattering"] / 8,
+        "side_jump": contracted["theta1_side_jump"] / 8,
+
         "Lambda": (current + force) / 2,
         "current_route": current,
         "force_route": force,
         "eq4_as_printed": by_term["theta1"] + by_term["theta2"] + by_term["theta3"],
         "by_term": by_term,
-        "theta_at_zero_q0": {n: float(np.abs(plus[n][0]).max()) for n in plus},
+        "theta_at_zero_q0": {n: float(np.abs(plus[n][0]).max()) for n in by_term},
     }

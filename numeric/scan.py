@@ -41,7 +41,7 @@ def scan_branch(model, phonons, q, *, branch: int, eta_p: float, eta_c: float, e
     out = {key: [] for key in ("Lambda", "total", "adiabatic", "fd")}
     for i in tqdm(range(len(q)), desc="q-points", disable=(None if progress is None else not progress)):
         w, e = energies[i, branch], vectors[i, :, branch]
-        r, r0 = lambda_matrix(full, w, q[i]), lambda_matrix(bare, w, q[i])
+        r, r0 = lambda_matrix(full, w, q[i], split=False), lambda_matrix(bare, w, q[i], split=False)
         out["Lambda"].append(r.Lambda)
         out["total"].append(to_nuclear_magnetons(mode_moment(r.Lambda, e, phonons.masses).real))
         out["adiabatic"].append(to_nuclear_magnetons(mode_moment(r0.Lambda, e, phonons.masses).real))

@@ -27,6 +27,8 @@ def test_lambda_json_contract(capsys):
     F = np.array(d["Lambda_force_route"])[..., 0] + 1j * np.array(d["Lambda_force_route"])[..., 1]
     np.testing.assert_allclose(L, (J + F) / 2, atol=1e-12 * np.abs(L).max())
     assert d["total"] == d["moment_muN"] and d["method"] == "direct" and d["nk"] == 6
+    assert abs(d["adiabatic"] + d["nonadiabatic"] - d["total"]) < 1e-9 * abs(d["total"])
+    assert abs(d["skew_scattering"] + d["side_jump"] - d["nonadiabatic"]) < 1e-4 * abs(d["total"])
     assert abs(d["omega"] - 0.17659) < 1e-4          # top phonon branch at K (Saito fit), eV
 
 

@@ -408,3 +408,44 @@ def test_lambda_generated_equals_the_referee(honeycomb, damping, point):
     for key, r in (("Lambda", ref.Lambda), ("current_route", ref.current_route), ("force_route", ref.force_route),
                    ("eq4_as_printed", ref.eq4_as_printed)):
         np.testing.assert_allclose(got[key], r, rtol=0, atol=LAMBDA * scale, err_msg=key)
+
+
+@pytest.mark.parametrize("damping", [(0.04, 0.03, 0.05), (0.04, 0.0, 0.0)], ids=["eta", "eta_n=0"])
+@pytest.mark.parametrize("point", [(0.19, (0.31, 0.17)), (0.1766, "K")], ids=["q1", "K"])
+def test_lambda_split_generated_equals_the_referee(honeycomb, damping, point):
+    """V3 for the exact split (CONVENTIONS.md §1.2): λ^A, λ^NA, λ^SS, λ^SJ derived (analytic ∂_{q₀}) = referee
+    (finite differences), to LAMBDA of max|Λ|; with η_c = η_v = 0, λ^NA = 0 in both and the referee's Λ is the generated λ^A."""
+    from numeric.direct import lambda_matrix
+    from numeric.fast import lambda_generated
+
+    omega_, q = point
+    q = honeycomb.lattice.point("K") if q == "K" else q
+    pb = uniform_problem(honeycomb, NK, rates_from_paper(*damping))
+    ref = lambda_matrix(pb, omega_, q)
+    got = lambda_generated(pb, omega_, q)
+    scale = np.abs(ref.Lambda).max()
+    for key in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump"):
+        np.testing.assert_allclose(got[key], getattr(ref, key), rtol=0, atol=LAMBDA * scale, err_msg=key)
+    assert np.abs(got["skew_scattering"] + got["side_jump"] - got["nonadiabatic"]).max() <= 1e-12 * scale
+    if damping[1:] == (0.0, 0.0):
+        assert np.all(got["nonadiabatic"] == 0) and np.all(ref.nonadiabatic == 0)
+        np.testing.assert_allclose(got["adiabatic"], ref.Lambda, rtol=0, atol=LAMBDA * scale)
+    else:
+        assert np.abs(ref.nonadiabatic).max() > 1e-3 * scale
+
+
+def test_lambda_split_three_band_model_against_the_referee():
+    """The split for N = 3, doped and hot (intraband intermediates, [V_uw, ρ₀]_nn ≠ 0, f' ≠ 0): generated = referee."""
+    from numeric.brillouin import uniform_grid
+    from numeric.direct import lambda_matrix
+    from numeric.fast import lambda_generated
+
+    model = three_band_model()
+    k, w = uniform_grid(model.lattice, 9)
+    pb = Problem(model, k, w, rates_from_paper(0.04, 0.03, 0.05, nbands=3), mu=-0.5, temperature=3000.0)
+    ref = lambda_matrix(pb, 0.19, (0.31, 0.17))
+    got = lambda_generated(pb, 0.19, (0.31, 0.17))
+    scale = np.abs(ref.Lambda).max()
+    assert np.abs(ref.nonadiabatic).max() > 1e-3 * scale
+    for key in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump"):
+        np.testing.assert_allclose(got[key], getattr(ref, key), rtol=0, atol=LAMBDA * scale, err_msg=key)

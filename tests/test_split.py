@@ -1,0 +1,152 @@
+"""The exact finite-η split Λ = λ^A + λ^NA and λ^NA = λ^SS + λ^SJ on the referee (CONVENTIONS.md §1.2; SPEC §1 item 2, V6).
+
+λ^NA is the part of the static second-order populations ρ_uw,nn that the intermediate band m's damping adds:
+C^{(m)}_nn [1/D_nn − 1/(D_nn + 2iγ_m)]. The paper's operational split Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) is compared with it
+as all η → 0 at fixed ratios.
+"""
+
+import numpy as np
+import pytest
+
+import numeric.direct as direct
+from numeric.damping import Rates, rates_from_paper
+from numeric.direct import (DensityMatrixSeries, _displacement_basis, _Field, _potential_basis, default_step,
+                            lambda_matrix, uniform_problem)
+from numeric.honeycomb import honeycomb_model
+
+ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
+GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
+DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v_c + δ^c_v) at K over the damping sets
+MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
+V6_PH = 1e-6              # SPEC V6: |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
+V6_NO_PH = 1e-3           # SPEC V6: |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
+OMEGA_K = 0.1766          # eV, the top phonon branch at K
+Q_GENERIC = np.array([0.31, 0.17])
+SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]
+
+
+def delta_sum(eta_p, eta_c, eta_v):
+    return eta_v / (2 * eta_p + eta_c) + eta_c / (2 * eta_p + eta_v)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return honeycomb_model()
+
+
+@pytest.fixture(scope="module")
+def K(model):
+    return model.lattice.point("K")
+
+
+def test_population_sources_resolved_by_band_add_up_to_the_source():
+    """Σ_m C^{(m)}_nn + [V_uw, ρ₀]_nn = ρ_uw,nn · D_nn, in a doped, hot model at finite q₀ (where [V_uw, ρ₀]_nn ≠ 0)."""
+    model = honeycomb_model(tprime=0.3)
+    problem = uniform_problem(model, 6, rates_from_paper(0.03, 0.02, 0.05), mu=1.8, temperature=3000.0)
+    q, q0, omega, eta_p = np.array([0.31, 0.17]), np.array([0.2, -0.15]), 0.19, problem.rates.phonon
+    fields = {
+        "u": _Field("u", q, omega + 1j * eta_p, 1.0, _displacement_basis(q, 2)),
+        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -1.0, _displacement_basis(-q - q0, 2)),
+        "A": _Field("A", q0, 0.0, 0.0, _potential_basis(q0)),
+    }
+    s = DensityMatrixSeries(model, problem.k, problem.rates, problem.mu, problem.temperature, fields)
+    by_band, direct_term = s.population_sources(("u", "w"))
+    e, _, _, gamma = s.bands((0.0, 0.0))
+    e_r, _, _, _ = s.bands(q0)
+    D = 2j * eta_p - (e - e_r) + 2j * gamma
+    rho = s.rho(("u", "w"))
+    rho_nn = np.diagonal(rho.val, axis1=-2, axis2=-1)
+    assert np.abs(direct_term.val).max() > 1e-3 * np.abs(by_band.val).max()        # the doped case tests the direct term
+    np.testing.assert_allclose(by_band.val.sum(-1) + direct_term.val, rho_nn * D, atol=1e-12 * np.abs(rho_nn * D).max())
+    ad, na = s.population_split(("u", "w"))
+    np.testing.assert_allclose(ad.val + na.val, rho_nn, atol=1e-12 * np.abs(rho_nn).max())
+    np.testing.assert_allclose(ad.der + na.der, np.diagonal(rho.der, axis1=-2, axis2=-1),
+                               atol=1e-12 * np.abs(rho.der).max())
+
+
+@pytest.mark.parametrize("tprime, q", [(0.0, "K"), (0.3, "generic")])
+def test_adiabatic_plus_nonadiabatic_is_Lambda(model, K, tprime, q):
+    m = honeycomb_model(tprime=tprime)
+    r = lambda_matrix(uniform_problem(m, 12, rates_from_paper(0.04, 0.02, 0.05)), OMEGA_K, K if q == "K" else Q_GENERIC)
+    scale = np.abs(r.Lambda).max()
+    assert np.abs(r.adiabatic + r.nonadiabatic - r.Lambda).max() <= ROUNDING * scale
+    assert np.abs(r.nonadiabatic).max() > 1e-3 * scale                       # the split is not trivial
+    assert r.split_error <= r.fd_error                                        # λ^SS + λ^SJ = λ^NA to the q₀-difference accuracy
+
+
+def test_no_electronic_damping_means_no_nonadiabatic_part(model, K):
+    for q in (K, Q_GENERIC):
+        r = lambda_matrix(uniform_problem(model, 12, Rates(0.04, (0.0, 0.0))), OMEGA_K, q)
+        assert np.all(r.nonadiabatic == 0) and np.all(r.skew_scattering == 0) and np.all(r.side_jump == 0)
+        assert np.abs(r.adiabatic - r.Lambda).max() <= ROUNDING * np.abs(r.Lambda).max()
+
+
+def test_skew_and_side_jump_are_gauge_invariant(model, K, monkeypatch):
+    """Random U(1) phases on every eigenvector (independently in every evaluation) leave λ^SS and λ^SJ unchanged:
+    the parallel-transport gauge of |n, k+q₀⟩ makes each half of the product rule covariant."""
+    problem = uniform_problem(model, 9, rates_from_paper(0.04, 0.02, 0.05))
+    ref = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
+    rng = np.random.default_rng(7)
+    plain = direct.diagonalize
+
+    def scrambled(H):
+        e, U = plain(H)
+        return e, U * np.exp(2j * np.pi * rng.random(U.shape[:-2] + (1, U.shape[-1])))
+    monkeypatch.setattr(direct, "diagonalize", scrambled)
+    r = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
+    for name in ("skew_scattering", "side_jump", "nonadiabatic", "Lambda"):
+        a, b = getattr(r, name), getattr(ref, name)
+        assert np.abs(a - b).max() <= GAUGE * np.abs(ref.skew_scattering).max(), name
+
+
+def _exact_and_operational(model, q, s):
+    """(exact λ^NA, operational λ^NA, both current-route shares) at (η_p, η_c, η_v) = s·(0.02, 0.004, 0.02) eV (Fig. 2f)."""
+    problem = uniform_problem(model, 24, rates_from_paper(0.02 * s, 0.004 * s, 0.02 * s))
+    step = default_step(problem)
+    r = lambda_matrix(problem, OMEGA_K, q, step=step)
+    r0 = lambda_matrix(uniform_problem(model, 24, Rates(0.02 * s, (0.0, 0.0))), OMEGA_K, q, step=step, split=False)
+    return r.nonadiabatic, r.Lambda - r0.Lambda, 2 * r.nonadiabatic, r.current_route - r0.current_route
+
+
+def _rel(a, b):
+    return np.abs(a - b).max() / np.abs(a).max()
+
+
+def test_exact_and_operational_split_converge_as_damping_vanishes(model, K):
+    """All η → 0 at the ratios of Fig. 2(f), s = 0.1 → 0.01: the exact and operational λ^NA approach each other at least
+    ∝ s^MIN_ORDER. At K on Λ (both routes) and on the current route; at a generic q on the current route only
+    (there the operational split's force route is dominated by intraband resonances of width η that nk = 24 does not
+    resolve, CONVENTIONS.md §1.2; the exact split has no force-route part)."""
+    diffs = {}
+    for s in (0.1, 0.01):
+        na, op, naJ, opJ = _exact_and_operational(model, K, s)
+        gna, gop, gnaJ, gopJ = _exact_and_operational(model, Q_GENERIC, s)
+        diffs[s] = (_rel(na, op), _rel(naJ, opJ), _rel(gnaJ, gopJ))
+    for i in range(3):
+        order = np.log10(diffs[0.1][i] / diffs[0.01][i])
+        assert order >= MIN_ORDER, (i, diffs)
+
+
+def test_exact_nonadiabatic_part_at_K_scales_with_the_papers_delta(model, K):
+    ratios = [lambda_matrix(uniform_problem(model, 24, rates_from_paper(*s)), OMEGA_K, K).nonadiabatic[0, 0].real
+              / delta_sum(*s) for s in SETS]
+    assert max(ratios) / min(ratios) - 1 < DELTA_SCALING, ratios
+
+
+def _side_jump_ratio(tprime, eta, q):
+    model = honeycomb_model(tprime=tprime)
+    qq = model.lattice.point("K") if q == "K" else Q_GENERIC
+    r = lambda_matrix(uniform_problem(model, 24, rates_from_paper(*eta)), OMEGA_K, qq)
+    return np.abs(r.side_jump).max() / np.abs(r.skew_scattering).max()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "V6 as stated fails on the referee: with t′ = 0, η_c = η_v = η_p = 0.04 eV, nk = 24, at K max|λ^SJ|/max|λ^SS| = 1.85e-2 "
+    "(η- and grid-independent: 1.84e-2 at η scaled by 0.01, 1.85e-2 at nk = 48; the derived kernels agree). 19 % comes from "
+    "the states at k+q₀ (Berry connection), 81 % from the vertices' q₀-dependence; see CONVENTIONS.md §1.2."))
+def test_V6_side_jump_vanishes_with_particle_hole_symmetry():
+    assert _side_jump_ratio(0.0, (0.04, 0.04, 0.04), "K") <= V6_PH
+
+
+def test_V6_side_jump_is_present_without_particle_hole_symmetry():
+    assert _side_jump_ratio(0.3, (0.04, 0.04, 0.04), "K") > V6_NO_PH
