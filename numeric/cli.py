@@ -30,6 +30,15 @@ def _model_args(p):
     g.add_argument("--temperature", type=float, default=0.0, metavar="K", help="temperature (K), default 0")
 
 
+def _damping_args(p, eta_p=0.04, eta_c=0.04, eta_v=0.04, *, optical_only=False):
+    """--branch and the paper's three damping parameters (CONVENTIONS.md §1.1), with a subcommand's defaults."""
+    p.add_argument("--branch", default="top", help=("'top' (default) or an optical branch index (2, 3)" if optical_only
+                                                     else "'top' (default) or a branch index, ascending energy"))
+    for name, value in (("p", eta_p), ("c", eta_c), ("v", eta_v)):
+        p.add_argument(f"--eta-{name}", type=float, default=value, metavar="EV",
+                       help=f"paper's η_{name} (eV), default {value}")
+
+
 def _model(args):
     from .honeycomb import honeycomb_model
     return honeycomb_model(t=args.t, delta=args.delta, tprime=args.tprime, beta=args.beta,
@@ -337,11 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--q", type=float, nargs=2, metavar=("QX", "QY"), help="phonon momentum (1/Å, Cartesian)")
     where.add_argument("--point", choices=["G", "K", "M", "Kp"], help="a named high-symmetry point")
-    p.add_argument("--branch", default="top", help="'top' (default) or a branch index, ascending energy")
+    _damping_args(p)
     p.add_argument("--omega", type=float, default=None, metavar="EV", help="phonon energy ħω (eV); default: the branch's")
-    p.add_argument("--eta-p", type=float, default=0.04, metavar="EV", help="paper's η_p (eV), default 0.04")
-    p.add_argument("--eta-c", type=float, default=0.04, metavar="EV", help="paper's η_c (eV), default 0.04")
-    p.add_argument("--eta-v", type=float, default=0.04, metavar="EV", help="paper's η_v (eV), default 0.04")
     _model_args(p)
     p.add_argument("--nk", type=int, default=48, help="k-grid nk×nk (default 48)")
     p.add_argument("--tolerance", type=float, default=None, metavar="REL",
@@ -353,10 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lambda)
 
     p = sub.add_parser("path", help="moment of a branch along Γ–K–M–Γ (referee; operational A/NA split)")
-    p.add_argument("--branch", default="top", help="'top' (default) or an optical branch index (2, 3)")
-    p.add_argument("--eta-p", type=float, default=0.04, metavar="EV", help="paper's η_p (eV), default 0.04")
-    p.add_argument("--eta-c", type=float, default=0.04, metavar="EV", help="paper's η_c (eV), default 0.04")
-    p.add_argument("--eta-v", type=float, default=0.04, metavar="EV", help="paper's η_v (eV), default 0.04")
+    _damping_args(p, optical_only=True)
     _model_args(p)
     p.add_argument("--nk", type=int, default=24, help="k-grid nk×nk (default 24)")
     p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
@@ -364,10 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_path)
 
     p = sub.add_parser("map", help="moment of a branch over the zone (referee on the C3v wedge, unfolded)")
-    p.add_argument("--branch", default="top", help="'top' (default) or an optical branch index (2, 3)")
-    p.add_argument("--eta-p", type=float, default=0.02, metavar="EV", help="paper's η_p (eV), default 0.02")
-    p.add_argument("--eta-c", type=float, default=0.004, metavar="EV", help="paper's η_c (eV), default 0.004")
-    p.add_argument("--eta-v", type=float, default=0.02, metavar="EV", help="paper's η_v (eV), default 0.02")
+    _damping_args(p, 0.02, 0.004, 0.02, optical_only=True)
     _model_args(p)
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (default 24)")
     p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
