@@ -211,6 +211,8 @@ def cmd_lambda(args) -> int:
         print(f"   {a}: " + "   ".join(f"{z.real:+.6e} {z.imag:+.6e}i" for z in row))
     print(f"moment per phonon m = {out['moment_muN']:+.6e} μ_N = {out['moment_muB']:+.6e} μ_B "
           f"(dissipative part {out['total_dissipative']:+.3e} μ_N)")
+    print(f"  split (CONVENTIONS.md §1.2): adiabatic {out['adiabatic']:+.6e}, non-adiabatic {out['nonadiabatic']:+.6e} "
+          f"= skew scattering {out['skew_scattering']:+.6e} + side jump {out['side_jump']:+.6e} μ_N")
     if "kgrid_error_estimate" in out:
         print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} (relative)")
     if out["method"] == "direct":
@@ -352,9 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nk", type=int, default=48, help="k-grid nk×nk (default 48)")
     p.add_argument("--tolerance", type=float, default=None, metavar="REL",
                    help="fail unless the moment changes by less than REL (relative) on a 1.5× finer grid")
-    p.add_argument("--method", choices=["direct", "generated"], default="direct",
-                   help="'direct': the referee solving Eq. 5 numerically (default); 'generated': the kernels derived by "
-                        "SymPy (phonon-moment derive), q₀-derivative analytic")
+    p.add_argument("--method", choices=["direct", "generated"], default="generated",
+                   help="'generated' (default): the kernels derived by SymPy (phonon-moment derive), q₀-derivative "
+                        "analytic; 'direct': the referee solving Eq. 5 numerically (reports its finite-difference error)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lambda)
 

@@ -16,7 +16,7 @@ def run(capsys, *argv):
 
 
 def test_lambda_json_contract(capsys):
-    code, out = run(capsys, "lambda", "--point", "K", *FAST, "--json")
+    code, out = run(capsys, "lambda", "--point", "K", *FAST, "--json", "--method", "direct")
     assert code == 0
     d = json.loads(out.out)
     for key in ("q", "omega", "total", "Lambda", "moment_muN", "method", "nk", "units",
@@ -73,7 +73,7 @@ def test_path_writes_the_split_and_its_parts_add_up(tmp_path, capsys):
     data = np.loadtxt(tmp_path / "path.csv", delimiter=",", skiprows=1)
     np.testing.assert_allclose(data[:, 5] + data[:, 6], data[:, 4], atol=1e-12)
     # the value at K equals a direct single-q evaluation with the same settings
-    code, out2 = run(capsys, "lambda", "--point", "K", "--nk", "6", "--json")
+    code, out2 = run(capsys, "lambda", "--point", "K", "--nk", "6", "--json", "--method", "direct")
     assert abs(json.loads(out2.out)["total"] - data[2, 4]) < 1e-9 * abs(data[2, 4])
     for ext in (".png", ".npz", ".json"):
         assert (tmp_path / f"path{ext}").stat().st_size > 0
@@ -96,7 +96,7 @@ def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
     away = np.linalg.norm(q, axis=1) > 1e-9
     assert abs(total[away].sum()) < 1e-9 * np.abs(total).max()
     code, out = run(capsys, "lambda", "--point", "K", "--nk", "6", "--eta-p", "0.02", "--eta-c", "0.004",
-                    "--eta-v", "0.02", "--json")
+                    "--eta-v", "0.02", "--json", "--method", "direct")
     at_K = json.loads(out.out)["total"]
     K = np.array(json.loads(out.out)["q"])
     from numeric.lattice import honeycomb
