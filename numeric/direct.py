@@ -39,7 +39,7 @@ from .bands import diagonalize
 from .brillouin import uniform_grid
 from .checks import ParameterError, finite, grid_size, positive
 from .damping import Rates
-from .model import Displacement, VectorPotential
+from .model import Displacement, VectorPotential, batched_fields
 from .occupation import fermi_dirac
 
 FIELD_ORDER = ("u", "w", "A")
@@ -176,10 +176,7 @@ class DensityMatrixSeries:
     def bond_coefficients(self, T):
         """φ of every component combination of the fields T, shape (comps..., nbonds); cached (k-independent)."""
         if T not in self._phi:
-            comps = [self.fields[f].basis for f in T]
-            shape = tuple(len(c) for c in comps)
-            phis = [self.model.bond_coefficients([comps[n][i] for n, i in enumerate(idx)]) for idx in np.ndindex(*shape)]
-            self._phi[T] = np.stack(phis).reshape(shape + phis[0].shape)
+            self._phi[T] = self.model.bond_coefficients(batched_fields([self.fields[f].basis for f in T]))
         return self._phi[T]
 
     def _source_terms(self, S, shift):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bands import diagonalize
-from .model import Displacement, VectorPotential
+from .model import Displacement, VectorPotential, batched_fields
 from .occupation import fermi_dirac
 from .units import kelvin_to_ev
 
@@ -84,9 +84,7 @@ class _Inputs:
         key = (T, tuple(np.round(q0, 15)))
         if key not in self._phis:
             basis = self.fields(np.asarray(q0, float))
-            shape = tuple(self.ncomp[f] for f in T)
-            rows = [self.model.bond_coefficients([basis[f][i] for f, i in zip(T, idx)]) for idx in np.ndindex(*shape)]
-            self._phis[key] = np.stack(rows).reshape(shape + rows[0].shape)
+            self._phis[key] = self.model.bond_coefficients(batched_fields([basis[f] for f in T]))
         return self._phis[key]
 
     def _layout(self, V, T, lead=0):

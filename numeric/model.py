@@ -63,6 +63,22 @@ class VectorPotential:
     amplitude: np.ndarray
 
 
+def batched_fields(bases) -> list:
+    """One field per basis (a list of fields of one kind and momentum), its amplitudes stacked on an axis of its own.
+
+    :meth:`TightBindingModel.bond_coefficients` is multilinear in the amplitudes, so on these it returns every product
+    of basis components at once, shape (n_1, …, n_K, nbonds).
+    """
+    K = len(bases)
+    out = []
+    for j, basis in enumerate(bases):
+        amp = np.stack([np.asarray(b.amplitude, dtype=complex) for b in basis])
+        axes = [1] * K
+        axes[j] = len(basis)
+        out.append(type(basis[0])(basis[0].q, amp.reshape(tuple(axes) + amp.shape[1:])))
+    return out
+
+
 def displacement(q, sublattice: int, direction: int, nsub: int = 2) -> Displacement:
     """Unit displacement of one sublattice along one Cartesian axis (0 = x, 1 = y) at momentum q."""
     U = np.zeros((nsub, 2), dtype=complex)
@@ -140,6 +156,9 @@ class TightBindingModel:
         """φ(d) for every directed bond: the coefficient of Π(field amplitudes) in the bond term, with r_j = 0.
 
         Returns a complex array (nbonds,). With no fields this is the bare hopping t₀.
+        An amplitude may carry leading batch axes (e.g. (1, n, 1, nsub, 2) for the second of three fields): the result
+        then has those axes broadcast together before the bond axis, which evaluates a whole basis of component products
+        in one pass (the coefficient is multilinear in the amplitudes).
         """
         b = self._bond_arrays()
         K = len(fields)
@@ -155,8 +174,9 @@ class TightBindingModel:
                 U = np.asarray(f.amplitude, dtype=complex)
                 phase_i = np.exp(1j * d @ q)                 # u at r_i = d; r_j = 0
                 for c in range(2):
-                    ui[c] = ui[c] + Jet.variable(np.zeros(nb), idx, U[b["to"], c] * phase_i, K)
-                    uj[c] = uj[c] + Jet.variable(np.zeros(nb), idx, U[b["frm"], c], K)
+                    on_i, on_j = U[..., b["to"], c] * phase_i, U[..., b["frm"], c]
+                    ui[c] = ui[c] + Jet.variable(np.zeros(on_i.shape), idx, on_i, K)
+                    uj[c] = uj[c] + Jet.variable(np.zeros(on_j.shape), idx, on_j, K)
             elif isinstance(f, VectorPotential):
                 A_terms.append((idx, q, np.asarray(f.amplitude, dtype=complex)))
             else:
@@ -179,7 +199,7 @@ class TightBindingModel:
             for idx, q0, a in A_terms:
                 plane = ((point[0] * q0[0] + point[1] * q0[1]) * 1j).exp()
                 integral = Jet((plane * w).c.sum(axis=-1))
-                aD = span[0] * a[0] + span[1] * a[1]
+                aD = span[0] * a[..., 0, None] + span[1] * a[..., 1, None]
                 flux = flux + Jet.variable(np.zeros(nb), idx, 1.0, K) * aD * integral
             hop = hop * (flux * (-1j)).exp()
         return hop.coefficient((1 << K) - 1)
