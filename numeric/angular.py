@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .contraction import LEVI_CIVITA_2D
 from .phonons import circular_lz
 from .units import AMU_IN_NATURAL_MASS, TESLA_PER_NATURAL_FIELD
 
-EPS2 = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
 def gyroscopic_matrix(Lambda: np.ndarray, masses_u, B_tesla: float) -> np.ndarray:
     """Mass-reduced Ĝ (2 nsub, 2 nsub), eV, for a field B (tesla) along z; real antisymmetric."""
     B = B_tesla / TESLA_PER_NATURAL_FIELD
     sym = np.real(np.asarray(Lambda) + np.asarray(Lambda).T)
-    G = B * np.kron(sym, EPS2)
+    G = B * np.kron(sym, LEVI_CIVITA_2D)
     inv = 1.0 / np.sqrt(np.repeat(np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS, 2))
     return G * inv[:, None] * inv[None, :]
 

@@ -38,8 +38,9 @@ import numpy as np
 from .bands import diagonalize
 from .brillouin import uniform_grid
 from .checks import ParameterError, finite, grid_size, positive
+from .contraction import contract_eq4, routes
 from .damping import Rates
-from .model import Displacement, VectorPotential, batched_fields
+from .model import batched_fields, displacement_basis, potential_basis
 from .occupation import fermi_dirac
 
 FIELD_ORDER = ("u", "w", "A")
@@ -47,7 +48,6 @@ Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (R
 Q0_STEP_PER_ETA = 0.05   # the q₀ series converges within ~η_p/v (resonant denominators of width η_p shift by v·q₀):
                          # the step is at most this fraction of η_p/v_max
 MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
-LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -89,20 +89,6 @@ class _Field:
     omega: complex          # complex frequency Ω_f
     domega: float           # ∂Ω_f/∂ω
     basis: tuple            # one model field per component
-
-
-def _displacement_basis(q, nsub):
-    out = []
-    for a in range(nsub):
-        for i in range(2):
-            U = np.zeros((nsub, 2), dtype=complex)
-            U[a, i] = 1.0
-            out.append(Displacement(tuple(q), U))
-    return tuple(out)
-
-
-def _potential_basis(q):
-    return tuple(VectorPotential(tuple(q), np.eye(2, dtype=complex)[i]) for i in range(2))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -351,9 +337,9 @@ def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0, s
     nsub = problem.model.nsub
     eta_p = problem.rates.phonon
     fields = {
-        "u": _Field("u", q, omega + 1j * eta_p, domega, _displacement_basis(q, nsub)),
-        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -domega, _displacement_basis(-q - q0, nsub)),
-        "A": _Field("A", q0, 0.0, 0.0, _potential_basis(q0)),
+        "u": _Field("u", q, omega + 1j * eta_p, domega, displacement_basis(q, nsub)),
+        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -domega, displacement_basis(-q - q0, nsub)),
+        "A": _Field("A", q0, 0.0, 0.0, potential_basis(q0)),
     }
     series = DensityMatrixSeries(problem.model, problem.k, problem.rates, problem.mu, problem.temperature,
                                  fields, problem.second_order_vertices, problem.bloch)
@@ -474,12 +460,6 @@ class LambdaResult:
     split_error: float | None = None
 
 
-def _routes(by_term):
-    """(Λ, current, force, Eq. 4 as printed) from the per-term contractions ¼ D[Θ^s]."""
-    t1, t2, t3 = by_term["theta1"], by_term["theta2"], by_term["theta3"]
-    current, force = (t1 + t3) / 4, (t2 + t3) / 4
-    return (current + force) / 2, current, force, t1 + t2 + t3
-
 
 def default_step(problem: Problem) -> float:
     """The q₀ step: Q0_STEP, reduced to Q0_STEP_PER_ETA·η_p/v_max when electrons are damped.
@@ -527,15 +507,16 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
 
     coarse = derivative(step)
     fine = derivative(step / 2)
-    contracted = {n: _contract((4 * fine[n] - coarse[n]) / 3, nsub) for n in coarse}
+    contracted = {n: contract_eq4((4 * fine[n] - coarse[n]) / 3, nsub) for n in coarse}
     by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
-    plain = {n: _contract(fine[n], nsub) for n in ("theta1", "theta2", "theta3")}
-    Lam, current, force, eq4 = _routes(by_term)
-    err = float(np.abs(_routes(plain)[0] - Lam).max())
+    plain = {n: contract_eq4(fine[n], nsub) for n in ("theta1", "theta2", "theta3")}
+    r = routes(by_term)
+    Lam, current, force, eq4 = r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"]
+    err = float(np.abs(routes(plain)["Lambda"] - Lam).max())
     theta0 = {n: float(np.abs(zero[n].val).max()) for n in ("theta1", "theta2", "theta3")}
     if not split:
         return LambdaResult(Lam, current, force, eq4, by_term, err, theta0)
-    adiabatic = _routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))[0]
+    adiabatic = routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))["Lambda"]
     nonadiabatic = contracted["theta1_nonadiabatic"] / 8     # ½ × current-route share (1/16) D[Θ¹_NA]; contracted = ¼ D
     ss, sj = contracted["skew_scattering"] / 8, contracted["side_jump"] / 8
     split_err = float(np.abs(ss + sj - nonadiabatic).max())
@@ -548,12 +529,6 @@ def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float |
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
     return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
             - lambda_matrix(bare, omega, q, step=step, split=False).Lambda)
-
-
-def _contract(dtheta, nsub):
-    """¼ ε_{lk} ε_{k₁k₂} d_l Θ_{k,(a,k₁),(b,k₂)} → (nsub, nsub)."""
-    d = dtheta.reshape(2, 2, nsub, 2, nsub, 2)                       # l, k, a, k1, b, k2
-    return 0.25 * np.einsum("lk,mn,lkambn->ab", LEVI_CIVITA_2D, LEVI_CIVITA_2D, d)
 
 
 def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bands import diagonalize
-from .model import Displacement, VectorPotential, batched_fields
+from .contraction import contract_eq4, routes
+from .model import batched_fields, displacement_basis, potential_basis
 from .occupation import fermi_dirac
 from .units import kelvin_to_ev
 
 FIELD_ORDER = ("u", "w", "A")
 SHIFT = {"u": (1, 0), "w": (-1, -1), "A": (0, 1)}      # field momenta in units of (q, q₀), as in derive/
 PHI_STEP = 1e-3                                         # 1/Å, step of the 4-point stencil for ∂φ/∂q₀
-LEVI_CIVITA_2D = np.array([[0.0, 1.0], [-1.0, 0.0]])
 
 
 @dataclass
@@ -34,12 +34,6 @@ class ThetaValue:
 
     val: np.ndarray
     der: np.ndarray
-
-
-def _unit(nsub, c):
-    U = np.zeros((nsub, 2), dtype=complex)
-    U[c // 2, c % 2] = 1.0
-    return U
 
 
 class _Inputs:
@@ -63,11 +57,7 @@ class _Inputs:
     def fields(self, q0):
         """Component bases of u (q), w (−q − q₀), A (q₀), as the referee orders them."""
         q, nsub = self.q, self.model.nsub
-        return {
-            "u": [Displacement(tuple(q), _unit(nsub, c)) for c in range(2 * nsub)],
-            "w": [Displacement(tuple(-q - q0), _unit(nsub, c)) for c in range(2 * nsub)],
-            "A": [VectorPotential(tuple(q0), np.eye(2, dtype=complex)[i]) for i in range(2)],
-        }
+        return {"u": displacement_basis(q, nsub), "w": displacement_basis(-q - q0, nsub), "A": potential_basis(q0)}
 
     def kpoint(self, shift):
         return self.k + shift[0] * self.q + shift[1] * self.q0
@@ -224,12 +214,6 @@ def theta_q0_generated(problem, omega, q, *, domega: float = 1.0, split: bool = 
     return out
 
 
-def _contract(dtheta, nsub):
-    """¼ ε_{lk} ε_{k₁k₂} d_l Θ_{k,(a,k₁),(b,k₂)} → (nsub, nsub)."""
-    d = dtheta.reshape(2, 2, nsub, 2, nsub, 2)
-    return 0.25 * np.einsum("lk,mn,lkambn->ab", LEVI_CIVITA_2D, LEVI_CIVITA_2D, d)
-
-
 def lambda_generated(problem, omega, q) -> dict:
     """Λ^{ab}_zz(ω, q) of Eq. (4) (CONVENTIONS.md §4, §8) with ∂_{q₀} and ∂_ω from the generated kernels.
 
@@ -242,21 +226,16 @@ def lambda_generated(problem, omega, q) -> dict:
     plus = theta_q0_generated(problem, omega, q, split=True)
     minus = theta_q0_generated(problem, -omega, -q, domega=-1.0, split=True)
     nsub = problem.model.nsub
-    contracted = {n: _contract(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
+    contracted = {n: contract_eq4(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
     by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
-    current = (by_term["theta1"] + by_term["theta3"]) / 4
-    force = (by_term["theta2"] + by_term["theta3"]) / 4
-    adiabatic = ((contracted["theta1_adiabatic"] + by_term["theta3"]) / 4 + force) / 2
+    adiabatic = routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))["Lambda"]
     return {
         "adiabatic": adiabatic,
         "nonadiabatic": contracted["theta1_nonadiabatic"] / 8,
         "skew_scattering": contracted["theta1_skew_scattering"] / 8,
         "side_jump": contracted["theta1_side_jump"] / 8,
 
-        "Lambda": (current + force) / 2,
-        "current_route": current,
-        "force_route": force,
-        "eq4_as_printed": by_term["theta1"] + by_term["theta2"] + by_term["theta3"],
+        **routes(by_term),
         "by_term": by_term,
         "theta_at_zero_q0": {n: float(np.abs(plus[n][0]).max()) for n in by_term},
     }

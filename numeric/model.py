@@ -79,6 +79,16 @@ def batched_fields(bases) -> list:
     return out
 
 
+def displacement_basis(q, nsub: int) -> tuple:
+    """Unit displacements at momentum q, component c = 2α + i (sublattice α, axis i): the basis of Λ's indices."""
+    return tuple(displacement(q, a, i, nsub) for a in range(nsub) for i in range(2))
+
+
+def potential_basis(q) -> tuple:
+    """Unit vector potentials along x and y at momentum q."""
+    return tuple(vector_potential(q, i) for i in range(2))
+
+
 def displacement(q, sublattice: int, direction: int, nsub: int = 2) -> Displacement:
     """Unit displacement of one sublattice along one Cartesian axis (0 = x, 1 = y) at momentum q."""
     U = np.zeros((nsub, 2), dtype=complex)

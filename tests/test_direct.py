@@ -14,8 +14,9 @@ import pytest
 from numeric.brillouin import C3, MIRROR_X
 from numeric.checks import ParameterError
 from numeric.damping import Rates, rates_from_paper
-from numeric.direct import _displacement_basis, lambda_matrix, response_functions, uniform_problem
+from numeric.direct import lambda_matrix, response_functions, uniform_problem
 from numeric.honeycomb import honeycomb_model
+from numeric.model import displacement_basis
 
 EXACT = 1e-12
 KUBO = 1e-10
@@ -69,8 +70,8 @@ def test_V1_first_order_is_the_kubo_formula(model):
     th = response_functions(pb, OMEGA, Q, q0)["theta3"].val       # [k, c, c']
     from numeric.model import vector_potential
     for k_dir, c, cp in [(0, 0, 1), (1, 3, 2), (0, 2, 2)]:
-        O = [_displacement_basis(Q, 2)[c], vector_potential(q0, k_dir)]
-        V = [_displacement_basis(-Q - q0, 2)[cp]]
+        O = [displacement_basis(Q, 2)[c], vector_potential(q0, k_dir)]
+        V = [displacement_basis(-Q - q0, 2)[cp]]
         ref = kubo(model, pb.k, O, V, -OMEGA, eta)
         np.testing.assert_allclose(th[k_dir, c, cp], ref, rtol=KUBO, atol=KUBO * abs(ref),
                                    err_msg=f"θ³[{k_dir},{c},{cp}]")

@@ -10,9 +10,9 @@ import pytest
 
 import numeric.direct as direct
 from numeric.damping import Rates, rates_from_paper
-from numeric.direct import (DensityMatrixSeries, _displacement_basis, _Field, _potential_basis, default_step,
-                            lambda_matrix, uniform_problem)
+from numeric.direct import DensityMatrixSeries, _Field, default_step, lambda_matrix, uniform_problem
 from numeric.honeycomb import honeycomb_model
+from numeric.model import displacement_basis, potential_basis
 
 ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
 GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
@@ -45,9 +45,9 @@ def test_population_sources_resolved_by_band_add_up_to_the_source():
     problem = uniform_problem(model, 6, rates_from_paper(0.03, 0.02, 0.05), mu=1.8, temperature=3000.0)
     q, q0, omega, eta_p = np.array([0.31, 0.17]), np.array([0.2, -0.15]), 0.19, problem.rates.phonon
     fields = {
-        "u": _Field("u", q, omega + 1j * eta_p, 1.0, _displacement_basis(q, 2)),
-        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -1.0, _displacement_basis(-q - q0, 2)),
-        "A": _Field("A", q0, 0.0, 0.0, _potential_basis(q0)),
+        "u": _Field("u", q, omega + 1j * eta_p, 1.0, displacement_basis(q, 2)),
+        "w": _Field("w", -q - q0, -omega + 1j * eta_p, -1.0, displacement_basis(-q - q0, 2)),
+        "A": _Field("A", q0, 0.0, 0.0, potential_basis(q0)),
     }
     s = DensityMatrixSeries(model, problem.k, problem.rates, problem.mu, problem.temperature, fields)
     by_band, direct_term = s.population_sources(("u", "w"))

@@ -42,7 +42,8 @@ import pytest
 
 from numeric.bands import diagonalize
 from numeric.damping import Rates
-from numeric.direct import DensityMatrixSeries, _Field, _displacement_basis, _potential_basis
+from numeric.direct import DensityMatrixSeries, _Field
+from numeric.model import displacement_basis, potential_basis
 from numeric.honeycomb import honeycomb_model
 from numeric.model import Displacement, VectorPotential
 from numeric.occupation import fermi_dirac
@@ -261,9 +262,9 @@ def referee(case, omega=OMEGA):
     eta_p, gamma = CASES[case]["eta_p"], CASES[case]["gamma"]
     Om = frequencies(eta_p, omega)
     fields = {
-        "u": _Field("u", MOMENTUM["u"], Om["u"], 1.0, _displacement_basis(MOMENTUM["u"], NSUB)),
-        "w": _Field("w", MOMENTUM["w"], Om["w"], -1.0, _displacement_basis(MOMENTUM["w"], NSUB)),
-        "A": _Field("A", MOMENTUM["A"], 0.0, 0.0, _potential_basis(MOMENTUM["A"])),
+        "u": _Field("u", MOMENTUM["u"], Om["u"], 1.0, displacement_basis(MOMENTUM["u"], NSUB)),
+        "w": _Field("w", MOMENTUM["w"], Om["w"], -1.0, displacement_basis(MOMENTUM["w"], NSUB)),
+        "A": _Field("A", MOMENTUM["A"], 0.0, 0.0, potential_basis(MOMENTUM["A"])),
     }
     return DensityMatrixSeries(MODEL, K, Rates(eta_p, gamma), 0.0, 0.0, fields, True)
 
