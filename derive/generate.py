@@ -81,6 +81,34 @@ def theta_q0_module(nbands=NBANDS):
     return codegen.module_source(doc, functions), tpl
 
 
+EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_{{q₀ℓ}}∂_ω θ, per k-point; the same "
+           "expressions as theta_dq0_n{n}.py, printed without ∂_ω θ and ∂_{{q₀ℓ}} θ so that the fast path does not pay for them.")
+
+
+def eq4_module(nbands=NBANDS):
+    """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of every θ and every piece of θ¹'s split, for Eq. (4)."""
+    from .q0_expansion import split_q0_derivative, theta_q0_derivative
+
+    tpl = DensityMatrixTemplate(nbands)
+    functions = []
+    for name in OBSERVABLES:
+        exprs = theta_q0_derivative(tpl, name)
+        doc = EQ4_DOC.format(doc=Q0_DOC[name].split(" with ")[0] + ".", n=nbands)
+        src, desc = codegen.function_source(name, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
+            "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
+        functions.append((name, src, desc))
+    for name in POPULATION_SPLIT:
+        for piece, exprs in split_q0_derivative(tpl, name).items():
+            fname = f"{name}_{piece}"
+            doc = EQ4_DOC.format(doc=SPLIT_DOC[piece].format(name=name) + ".", n=nbands)
+            src, desc = codegen.function_source(fname, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
+                "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
+            functions.append((fname, src, desc))
+    doc = (f"The Eq. (4) kernels of the fast path, N = {nbands} bands: θ at q₀ = 0 and ∂_{{q₀ℓ}}∂_ω θ of θ¹, θ², θ³ and of\n"
+           "θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py. Evaluated by numeric/fast.py.")
+    return codegen.module_source(doc, functions), tpl
+
+
 def _latex(expr, tpl):
     return sp.latex(expr, symbol_names=tpl.latex_names)
 
@@ -126,5 +154,6 @@ def build_files():
     for nbands in KERNEL_BANDS:
         files[f"theta_n{nbands}.py"] = theta_module(nbands)[0]
         files[f"theta_dq0_n{nbands}.py"] = theta_q0_module(nbands)[0]
+        files[f"eq4_n{nbands}.py"] = eq4_module(nbands)[0]
     files["FORMULAS.md"] = formulas_markdown(NBANDS)
     return files

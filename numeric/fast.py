@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bands import diagonalize
-from .contraction import contract_eq4, routes
+from .contraction import routes
 from .model import batched_fields, displacement_basis, potential_basis
 from .occupation import fermi_dirac
 from .units import kelvin_to_ev
@@ -47,12 +47,17 @@ class _Inputs:
         self.k = np.asarray(problem.k, float)
         self.nk = len(self.k)
         self.nb = self.model.hamiltonian(np.zeros((1, 2))).shape[-1]
-        self.gamma = np.asarray(problem.rates.electron, float)
-        if self.gamma.shape != (self.nb,):
-            raise ValueError(f"need one electronic damping per band ({self.nb}), got {self.gamma.shape}")
+        self.set_rates(problem.rates)
         nsub = self.model.nsub
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
         self._bands, self._verts, self._phis = {}, {}, {}
+
+    def set_rates(self, rates):
+        """Damping enters the kernels only as scalars: one set of band data serves every (η_p, γ_n)."""
+        self.rates = rates
+        self.gamma = np.asarray(rates.electron, float)
+        if self.gamma.shape != (self.nb,):
+            raise ValueError(f"need one electronic damping per band ({self.nb}), got {self.gamma.shape}")
 
     def fields(self, q0):
         """Component bases of u (q), w (−q − q₀), A (q₀), as the referee orders them."""
@@ -87,7 +92,7 @@ class _Inputs:
         dT = tuple(sum(SHIFT[f][i] for f in T) for i in range(2))
         _, Ul, _ = self.band(shift)
         _, Ur, _ = self.band((shift[0] - dT[0], shift[1] - dT[1]))
-        return np.conj(np.swapaxes(Ul, -1, -2)) @ V @ Ur
+        return np.einsum("kai,...kab,kbj->...kij", np.conj(Ul), V, Ur, optimize=True)
 
     def vertex(self, T, shift):
         """⟨n, k+s|V_T|m, k+s−Q_T⟩."""
@@ -148,7 +153,7 @@ class _Inputs:
         if kind == "omega":
             return self.omega
         if kind == "eta_p":
-            return self.problem.rates.phonon
+            return self.rates.phonon
         if kind == "gamma":
             return self.gamma
         if kind == "energy":
@@ -214,28 +219,143 @@ def theta_q0_generated(problem, omega, q, *, domega: float = 1.0, split: bool = 
     return out
 
 
-def lambda_generated(problem, omega, q) -> dict:
+class _Contracted:
+    """The inputs of :class:`_Inputs`, reduced to the components Eq. (4) contracts (CONVENTIONS.md §4).
+
+    Eq. (4) needs only ε_{ℓk} ε_{k₁k₂} ∂_{q₀ℓ}∂_ω θ_{k,(a,k₁),(b,k₂)}: for each direction ℓ of q₀ one component k = 1 − ℓ of A,
+    and for each sublattice pair (a, b) the two displacement pairs k₁ ≠ k₂. Every term of θ is linear in one A-carrying
+    object, in one u-carrying object (V_u or V_uw) and in one ℓ-carrying object (v, f′ or a dV), so the signs ε can be
+    folded into the A and u objects, and the A component chosen per ℓ aligned with the ℓ axis. The kernels broadcast,
+    so they evaluate (2[ℓ], nk, P) entries with P = 2 nsub² pairs instead of (2[ℓ], nk, n_u, n_w, n_A) = 64 nsub² of them.
+
+    ``swap`` lays out the (−ω, −q) term of Eq. (4), whose displacement indices are exchanged: pair (a, k₁, b, k₂) is
+    evaluated with u in (b, k₂) and w in (a, k₁).
+    """
+
+    EPS_LA = (1.0, -1.0)                 # ε_{ℓk} for (ℓ, k) = (0, 1), (1, 0)
+
+    def __init__(self, inputs: _Inputs, swap: bool):
+        self.inputs = inputs
+        nsub = inputs.model.nsub
+        pairs = [(a, b, k1, 1 - k1) for a in range(nsub) for b in range(nsub) for k1 in (0, 1)]
+        self.owner = np.array([a * nsub + b for a, b, _, _ in pairs])          # pair → flat (a, b)
+        iu = np.array([2 * a + k1 for a, _, k1, _ in pairs])
+        iw = np.array([2 * b + k2 for _, b, _, k2 in pairs])
+        self.swap = swap
+        self.iu, self.iw = (iw, iu) if swap else (iu, iw)
+        self.sign = np.array([1.0 if k1 == 0 else -1.0 for _, _, k1, _ in pairs])   # ε_{k₁k₂}
+        self._cache = {}
+
+    def _select(self, V, T, lead):
+        """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
+        ix = (slice(None),) * (lead + 1)
+        if "u" in T and "w" in T:
+            V = V[ix + (self.iu, self.iw)]
+        elif "u" in T:
+            V = V[ix + (self.iu, 0)]
+        elif "w" in T:
+            V = V[ix + (0, self.iw)]
+        else:
+            V = V[ix + (slice(0, 1), 0)]
+        if "u" in T:
+            V = V * self.sign[:, None, None, None]
+        return V
+
+    def _align_A(self, V, T, derivative):
+        """Pick A component 1 − ℓ (times ε_{ℓk}) per direction ℓ; the result has a leading ℓ axis (length 2 or 1)."""
+        if "A" not in T:
+            return V[..., 0, :, :] if derivative else V[None, ..., 0, :, :]
+        if derivative:
+            return np.stack([self.EPS_LA[l] * V[l, ..., 1 - l, :, :] for l in (0, 1)])
+        return np.stack([self.EPS_LA[l] * V[..., 1 - l, :, :] for l in (0, 1)])
+
+    def argument(self, kind, data):
+        inp = self.inputs
+        if kind in ("vertex", "dvertex"):
+            key = (kind, tuple(data[0]), tuple(data[1]))
+            if key not in self._cache:
+                T, derivative = tuple(data[0]), kind == "dvertex"
+                V = inp.vertex(*data) if kind == "vertex" else inp.dvertex(*data)
+                self._cache[key] = self._align_A(self._select(V, T, int(derivative)), T, derivative=derivative)
+            return self._cache[key]
+        if kind == "eta_p":                       # damping sets on a leading axis: (nset, 1[ℓ], 1[k], 1[P])
+            return np.array([r.phonon for r in self.rates]).reshape(-1, 1, 1, 1)
+        if kind == "gamma":
+            return np.array([r.electron for r in self.rates], float).reshape(len(self.rates), 1, 1, 1, -1)
+        value = inp.argument(kind, data)
+        if kind in ("energy", "occupation", "dfde"):
+            return value.reshape(value.shape[:-4] + (1, value.shape[-1]))
+        if kind == "velocity":
+            return value.reshape(value.shape[:2] + (1,) + value.shape[-2:])
+        return value
+
+
+def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
+    """{name: (¼ Σ_ℓ,k,k₁,k₂ ε ε ∂_{q₀ℓ}∂_ω θ, shape (nset, nsub, nsub), of one term of Eq. (4) for each damping set
+    in ``layout.rates``; max|θ(q₀ = 0)| on those components)}.
+
+    ``resolved`` keeps the k axis, (nset, nk, nsub, nsub): each k-point's weighted contribution (they sum to the total)."""
+    inp = layout.inputs
+    gen = _kernels("eq4", inp.nb)
+    w = np.asarray(inp.problem.weights, float)
+    nsub = inp.model.nsub
+    sign = -1.0 if layout.swap else 1.0
+    onehot = np.eye(nsub * nsub)[layout.owner]                          # pair → flat (a, b)
+    out = {}
+    for name in names:
+        val, dqw = getattr(gen, name)(*[layout.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        dqw = np.broadcast_to(dqw, (len(layout.rates), 2, inp.nk, len(layout.owner)))
+        per_pair = np.einsum("slkp,k->skp", dqw, w) if resolved else np.einsum("slkp,k->sp", dqw, w)
+        ab = per_pair @ onehot
+        out[name] = (0.25 * sign * ab.reshape(ab.shape[:-1] + (nsub, nsub)), float(np.abs(val).max()))
+    return out
+
+
+def lambda_generated(problem, omega, q, *, split: bool = True) -> dict:
     """Λ^{ab}_zz(ω, q) of Eq. (4) (CONVENTIONS.md §4, §8) with ∂_{q₀} and ∂_ω from the generated kernels.
 
     Returns {"Lambda": ½(current + force), "current_route": (1/16) D[Θ¹+Θ³], "force_route": (1/16) D[Θ²+Θ³],
-    "eq4_as_printed": ¼ D[Θ¹+Θ²+Θ³], "by_term": {θ^s: ¼ D[Θ^s]}, "theta_at_zero_q0": {θ^s: max|θ^s(q₀=0)|},
-    and the exact split of CONVENTIONS.md §1.2: "adiabatic" (Λ with θ¹ → θ¹^A), "nonadiabatic" = (1/32) D[Θ¹_NA],
-    "skew_scattering", "side_jump" (λ^NA by the product rule; their sum is λ^NA to rounding here, ∂_{q₀} being analytic)}.
-    """
-    q = np.asarray(q, float)
-    plus = theta_q0_generated(problem, omega, q, split=True)
-    minus = theta_q0_generated(problem, -omega, -q, domega=-1.0, split=True)
-    nsub = problem.model.nsub
-    contracted = {n: contract_eq4(plus[n][3] + np.swapaxes(minus[n][3], 2, 3), nsub) for n in plus}
-    by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
-    adiabatic = routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))["Lambda"]
-    return {
-        "adiabatic": adiabatic,
-        "nonadiabatic": contracted["theta1_nonadiabatic"] / 8,
-        "skew_scattering": contracted["theta1_skew_scattering"] / 8,
-        "side_jump": contracted["theta1_side_jump"] / 8,
+    "eq4_as_printed": ¼ D[Θ¹+Θ²+Θ³], "by_term": {θ^s: ¼ D[Θ^s]}, "theta_at_zero_q0": {θ^s: max|θ^s(q₀=0)| over the
+    components Eq. 4 contracts}, and with ``split`` the exact split of CONVENTIONS.md §1.2: "adiabatic" (Λ with
+    θ¹ → θ¹^A), "nonadiabatic" = (1/32) D[Θ¹_NA] = "skew_scattering" + "side_jump" (λ^NA by the product rule)}.
 
-        **routes(by_term),
-        "by_term": by_term,
-        "theta_at_zero_q0": {n: float(np.abs(plus[n][0]).max()) for n in by_term},
-    }
+    Only the contracted components are evaluated (:class:`_Contracted`); with ``split`` θ¹ is assembled from its three
+    exact pieces, θ¹ = θ¹_A + θ¹_SS + θ¹_SJ, instead of being evaluated a fourth time.
+    """
+    return lambda_generated_rates(problem, omega, q, [problem.rates], split=split)[0]
+
+
+def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True, resolved: bool = False) -> list:
+    """:func:`lambda_generated` for several damping sets at one (ω, q), sharing the band data and vertices (which do
+    not depend on damping); ``problem.rates`` is ignored. Returns one dict per entry of ``rates_list``.
+
+    ``resolved=True`` returns every matrix per k-point, shape (nk, nsub, nsub): the weighted contribution of k (the
+    (ω, q) term at k plus the (−ω, −q) term at the same k), which sums to the total — the k-resolved integrand."""
+    q = np.asarray(q, float)
+    names = ("theta1_adiabatic", "theta1_skew_scattering", "theta1_side_jump") if split else ("theta1",)
+    names = names + ("theta2", "theta3")
+    rates_list = list(rates_list)
+    terms = []
+    for sign, swap in ((1.0, False), (-1.0, True)):
+        inp = _Inputs(problem, sign * q, np.zeros(2))
+        inp.omega = sign * omega
+        layout = _Contracted(inp, swap)
+        layout.rates = rates_list
+        terms.append(_eq4_terms(layout, names, resolved))
+    plus, minus = terms
+    results = []
+    for s in range(len(rates_list)):
+        contracted = {n: plus[n][0][s] + minus[n][0][s] for n in names}
+        size = {n: plus[n][1] for n in names}
+        if split:
+            contracted["theta1"] = sum(contracted[n] for n in names[:3])
+            size["theta1"] = float("nan")
+        by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
+        out = {**routes(by_term), "by_term": by_term, "theta_at_zero_q0": {n: size[n] for n in by_term}}
+        if split:
+            out["adiabatic"] = routes(dict(by_term, theta1=contracted["theta1_adiabatic"]))["Lambda"]
+            out["skew_scattering"] = contracted["theta1_skew_scattering"] / 8
+            out["side_jump"] = contracted["theta1_side_jump"] / 8
+            out["nonadiabatic"] = out["skew_scattering"] + out["side_jump"]
+        results.append(out)
+    return results

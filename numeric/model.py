@@ -29,6 +29,7 @@ from .lattice import Lattice
 from .taylor import Jet, dot
 
 GAUSS_LEGENDRE_NODES = 24  # Peierls line integral; exact to machine precision for |q₀·d| ≲ 10
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_NODES)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,9 @@ class TightBindingModel:
             t0 = np.array([h.t0 for h in self.hoppings], dtype=complex)
             l0 = np.array([h.length for h in self.hoppings], dtype=float)
             beta = np.array([h.beta for h in self.hoppings], dtype=float)
-            cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta)
+            scatter = np.zeros((len(to), self.nsub * self.nsub))     # bond n → matrix element (to, frm)
+            scatter[np.arange(len(to)), to * self.nsub + frm] = 1.0
+            cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta, scatter=scatter)
             object.__setattr__(self, "_bonds", cache)
         return cache
 
@@ -195,8 +198,7 @@ class TightBindingModel:
         length = dot(D, D).sqrt()
         hop = ((length * (1.0 / b["l0"]) - 1.0) * (-b["beta"])).exp() * b["t0"]
         if A_terms:
-            s, w = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_NODES)
-            s, w = 0.5 * (s + 1.0), 0.5 * w
+            s, w = 0.5 * (_GL_NODES + 1.0), 0.5 * _GL_WEIGHTS
             flux = Jet.constant(np.zeros(nb), K)
             # ∫_0^1 ds A(r_j + s D)·D with A = ε a e^{iq₀·r}: quadrature nodes on a trailing axis; the path runs
             # between the displaced sites (peierls="displaced") or the equilibrium ones.
@@ -250,9 +252,8 @@ class TightBindingModel:
         lead = np.shape(weights)[:-1]
         w = np.reshape(weights, lead + (1,) * (phase.ndim - 1) + weights.shape[-1:])
         terms = phase * w
-        M = np.zeros(terms.shape[:-1] + (self.nsub, self.nsub), dtype=complex)
-        for n, (i, j) in enumerate(zip(b["to"], b["frm"])):     # a handful of bonds: scatter one at a time
-            M[..., i, j] += terms[..., n]
+        # Σ over bonds into their matrix elements (to, frm): one product with the 0/1 scatter matrix
+        M = (terms @ b["scatter"]).reshape(terms.shape[:-1] + (self.nsub, self.nsub))
         if bare and (nx, ny) == (0, 0):
             M = M + np.diag(self.onsite)
         if bloch == "II":
