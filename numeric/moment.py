@@ -31,11 +31,17 @@ def mode_moment(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> compl
 
     Returns a complex number whose real part is the moment and whose imaginary part is the dissipative remainder.
     """
+    return complex(mode_moments(Lambda, polarization, masses_u))
+
+
+def mode_moments(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> np.ndarray:
+    """:func:`mode_moment` for a stack of matrices Λ (..., nsub, nsub) and one polarization; complex array (...)."""
     e = np.asarray(polarization).reshape(-1, 2)
     M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
     X = cross_z(e[:, None, :], np.conj(e)[None, :, :])          # X_ab
-    sym = np.asarray(Lambda) + np.asarray(Lambda).T
-    return complex(0.5j * np.sum(sym * X / np.sqrt(M[:, None] * M[None, :])))
+    L = np.asarray(Lambda)
+    sym = L + np.swapaxes(L, -1, -2)
+    return 0.5j * np.sum(sym * (X / np.sqrt(M[:, None] * M[None, :])), axis=(-2, -1))
 
 
 def natural_moment_to_ev_per_tesla(m: float) -> float:

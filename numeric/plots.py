@@ -65,3 +65,69 @@ def zone_map(kx, ky, values, out, *, title: str, label: str, caption: str | None
     ax.set_title(title)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return _finish(fig, out, caption)
+
+
+def _zone_points(lattice, q, values, margin: float = 1.15):
+    """Zone points with their periodic images, kept within ``margin`` × |K| of Γ (enough to cover the hexagon)."""
+    b = lattice.reciprocal
+    shifts = np.array([i * b[0] + j * b[1] for i in (-1, 0, 1) for j in (-1, 0, 1)])
+    pts = (np.asarray(q, float)[None, :, :] + shifts[:, None, :]).reshape(-1, 2)
+    vals = np.tile(np.asarray(values, float), len(shifts))
+    keep = np.linalg.norm(pts, axis=1) <= margin * np.linalg.norm(lattice.point("K"))
+    return pts[keep], vals[keep]
+
+
+def _hexagon(lattice):
+    c = lattice.point("K")
+    return np.array([[np.cos(a) * c[0] - np.sin(a) * c[1], np.sin(a) * c[0] + np.cos(a) * c[1]]
+                     for a in np.arange(6) * np.pi / 3])
+
+
+def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption: str | None = None):
+    """Side-by-side maps over the first Brillouin zone of several quantities known at the points ``q``
+    ({subtitle: values}): linear interpolation on the Delaunay triangulation of the points and their periodic images,
+    clipped to the hexagon; diverging colours centred on zero, one colour bar each; axes in 1/Å."""
+    from matplotlib.patches import Polygon
+    from matplotlib.tri import Triangulation
+
+    fig, axes = plt.subplots(1, len(fields), figsize=(4.4 * len(fields), 4.0), squeeze=False)
+    hexagon = _hexagon(lattice)
+    for ax, (name, values) in zip(axes[0], fields.items()):
+        pts, vals = _zone_points(lattice, q, values)
+        vmax = float(np.abs(vals).max()) or 1.0
+        im = ax.tripcolor(Triangulation(pts[:, 0], pts[:, 1]), vals, shading="gouraud", cmap="RdBu_r",
+                          vmin=-vmax, vmax=vmax)
+        clip = Polygon(hexagon, closed=True, facecolor="none", edgecolor="k", lw=0.8)
+        ax.add_patch(clip)
+        im.set_clip_path(clip)
+        fig.colorbar(im, ax=ax, label=label)
+        r = 1.05 * np.linalg.norm(hexagon[0])
+        ax.set_xlim(-r, r)
+        ax.set_ylim(-r, r)
+        ax.set_aspect("equal")
+        ax.set_xlabel(r"$q_x$ (1/Å)")
+        ax.set_ylabel(r"$q_y$ (1/Å)")
+        ax.set_title(name, fontsize=10)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return _finish(fig, out, caption)
+
+
+def path_curves(path, curves: dict, errors: dict | None, ylabel: str, out, *, title: str, caption: str | None = None):
+    """Curves along a :class:`numeric.brillouin.Path` ({label: values}), each with a shaded ±error band if given."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.9))
+    for label, values in curves.items():
+        line, = ax.plot(path.distance, values, lw=1.4, label=label)
+        if errors is not None and label in errors:
+            ax.fill_between(path.distance, values - errors[label], values + errors[label], color=line.get_color(),
+                            alpha=0.25, lw=0)
+    ax.axhline(0.0, color="0.6", lw=0.5)
+    for t in path.ticks:
+        ax.axvline(t, color="0.7", lw=0.6)
+    ax.set_xticks(path.ticks, path.labels)
+    ax.set_xlim(path.distance[0], path.distance[-1])
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return _finish(fig, out, caption)

@@ -1,51 +1,156 @@
-"""λ of one phonon branch along a path or over a set of q-points, with progress and saved results.
+"""The moment of one phonon branch at many q-points, with error estimates, progress and worker processes.
 
-The referee gives the total Λ; its operational split (CONVENTIONS.md §8) is
-λ^A_op = Λ(η_p, η_c = η_v = 0) (no electronic damping: every δ^{n3}_{n1} = 0) and λ^NA_op = Λ − λ^A_op.
-Moments are per phonon quantum in μ_N (CONVENTIONS.md §5).
+One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/fast.py) give Λ and its
+exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
+
+Error estimate (SPEC V10). Each Λ is computed on three nk×nk grids: the Γ-centred one and its copies shifted by ±K/nk
+(:func:`coset_grids`). K/nk generates the index-3 refinement of the grid lattice, so together they form the uniform grid
+of three times the density, invariant under the whole C3v group (each shifted copy alone is C3- but not
+mirror-invariant). The reported value is their mean (the trapezoid rule on the fine grid); the estimate is its
+difference from the Γ-centred grid alone, i.e. the coarse grid's error, which bounds the fine grid's wherever the
+quadrature error falls faster than the first power of the spacing (tests/test_scan.py measures this against much
+finer grids).
+Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
+``dissipative``.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass
 
 import numpy as np
 from tqdm import tqdm
 
+from .angular import field_induced_angular_momentum, gyroscopic_matrix
+from .brillouin import uniform_grid
+from .checks import ParameterError
 from .damping import rates_from_paper
-from .direct import lambda_matrix, uniform_problem
-from .moment import mode_moment, to_nuclear_magnetons
+from .direct import MIN_NK, Problem
+from .fast import lambda_generated_rates
+from .moment import mode_moments, to_nuclear_magnetons
+from .phonons import angular_momentum
+
+PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
+"""Moments reported per q: Λ and its exact split (CONVENTIONS.md §1.2)."""
+_KEY = {"total": "Lambda"}
 
 
 @dataclass(frozen=True)
 class BranchScan:
-    """Results at each q: ħω (eV), Λ (nq, nsub, nsub) and the moments (μ_N): total, adiabatic, non-adiabatic."""
+    """Results of :func:`scan_branch`.
+
+    Attributes
+    ----------
+    q : (nq, 2) 1/Å;  omega : (nq,) eV, the branch's ħω;  etas : tuple of (η_p, η_c, η_v) in eV, one per damping set.
+    Lambda : {part: (nset, nq, nsub, nsub) complex}, e = ħ = 1 units (CONVENTIONS.md §5), mean of the two grids.
+    moment, error : {part: (nset, nq)} μ_N per phonon: the moment and its k-grid error estimate.
+    dissipative : (nset, nq) μ_N, the imaginary part of the total m_ν.
+    l_zero_field : (nq,) ħ, the branch's angular momentum at B = 0; dl_per_tesla : (nset, nq) ħ/T, its first-order
+    change in a field (numeric/angular.py; the reactive part of Λ at the branch's own frequency); dl_error : its
+    k-grid error estimate.
+    """
 
     q: np.ndarray
     omega: np.ndarray
-    Lambda: np.ndarray
-    total: np.ndarray
-    adiabatic: np.ndarray
-    nonadiabatic: np.ndarray
-    fd_error: np.ndarray
+    branch: int
+    etas: tuple
+    nk: int
+    Lambda: dict
+    moment: dict
+    error: dict
+    dissipative: np.ndarray
+    l_zero_field: np.ndarray
+    dl_per_tesla: np.ndarray
+    dl_error: np.ndarray
 
 
-def scan_branch(model, phonons, q, *, branch: int, eta_p: float, eta_c: float, eta_v: float, nk: int,
-                mu: float = 0.0, temperature: float = 0.0, progress: bool | None = None) -> BranchScan:
-    """The referee's Λ and the moment of ``branch`` at every q (nq, 2); two solutions per q (with and without
-    electronic damping) for the operational split. ``progress=None`` shows a bar on terminals only."""
+def coset_grids(lattice, nk: int):
+    """The Γ-centred nk×nk grid and its copies shifted by +K/nk and −K/nk: three grids whose union is the C3v-invariant
+    uniform grid of 3 nk² points (K + K′ ≡ 0 and 3K ≡ 0 modulo the reciprocal lattice). Weights 1/nk² each."""
+    k, w = uniform_grid(lattice, nk)
+    K = lattice.point("K")
+    return [(k, w), (k + K / nk, w), (k - K / nk, w)]
+
+
+_JOB = None     # set before worker processes fork; read by _one_q
+
+
+class _Job:
+    def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature):
+        self.model, self.phonons, self.q, self.branch = model, phonons, q, branch
+        self.rates = [rates_from_paper(*e, model.nsub) for e in etas]
+        self.problems = [Problem(model, k, w, self.rates[0], mu, temperature) for k, w in coset_grids(model.lattice, nk)]
+        self.energies, self.vectors = phonons.modes(q)
+
+
+def _one_q(i: int) -> dict:
+    job = _JOB
+    b = job.branch
+    omega, e = job.energies[i, b], job.vectors[i, :, b]
+    masses = job.phonons.force_constants.masses
+    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates) for pb in job.problems]
+    out = {"Lambda": {}, "moment": {}, "error": {}}
+    for part in PARTS:
+        key = _KEY.get(part, part)
+        L = np.array([[grid[s][key] for s in range(len(job.rates))] for grid in on_grids])   # (3, nset, nsub, nsub)
+        m = to_nuclear_magnetons(1.0) * mode_moments(L, e, masses)                          # complex (3, nset)
+        out["Lambda"][part] = L.mean(axis=0)
+        out["moment"][part] = m.real.mean(axis=0)
+        out["error"][part] = np.abs(m.real[0] - m.real.mean(axis=0))
+        if part == "total":
+            out["dissipative"] = m.imag.mean(axis=0)
+    out["l0"] = float(angular_momentum(job.vectors[i])[b])
+    dl = np.array([[field_induced_angular_momentum(job.energies[i], job.vectors[i],
+                                                   gyroscopic_matrix(grid[s]["Lambda"], masses, 1.0), b)
+                    for s in range(len(job.rates))] for grid in on_grids])              # (3 grids, nset), linear in Λ
+    out["dl"], out["dl_error"] = dl.mean(axis=0), np.abs(dl[0] - dl.mean(axis=0))
+    return out
+
+
+def default_workers() -> int:
+    """Worker processes: the machine's cores (2 here), overridable with PHONON_MOMENT_WORKERS."""
+    return max(1, int(os.environ.get("PHONON_MOMENT_WORKERS", os.cpu_count() or 1)))
+
+
+def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.0, temperature: float = 0.0,
+                workers: int | None = None, progress: bool | None = None, desc: str = "q-points") -> BranchScan:
+    """Λ, its exact split and the moments of ``branch`` at every q (nq, 2), for each damping set in ``etas``
+    (a sequence of (η_p, η_c, η_v) in eV), on the three nk×nk grids of :func:`coset_grids`.
+
+    ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
+    terminals only.
+    """
+    global _JOB
     q = np.atleast_2d(np.asarray(q, float))
-    full = uniform_problem(model, nk, rates_from_paper(eta_p, eta_c, eta_v, model.nsub), mu=mu, temperature=temperature)
-    bare = uniform_problem(model, nk, rates_from_paper(eta_p, 0.0, 0.0, model.nsub), mu=mu, temperature=temperature)
-    energies, vectors = phonons.modes(q)
-    out = {key: [] for key in ("Lambda", "total", "adiabatic", "fd")}
-    for i in tqdm(range(len(q)), desc="q-points", disable=(None if progress is None else not progress)):
-        w, e = energies[i, branch], vectors[i, :, branch]
-        r, r0 = lambda_matrix(full, w, q[i], split=False), lambda_matrix(bare, w, q[i], split=False)
-        out["Lambda"].append(r.Lambda)
-        out["total"].append(to_nuclear_magnetons(mode_moment(r.Lambda, e, phonons.masses).real))
-        out["adiabatic"].append(to_nuclear_magnetons(mode_moment(r0.Lambda, e, phonons.masses).real))
-        out["fd"].append(max(r.fd_error, r0.fd_error))
-    total, adiabatic = np.array(out["total"]), np.array(out["adiabatic"])
-    return BranchScan(q, energies[:, branch], np.array(out["Lambda"]), total, adiabatic, total - adiabatic,
-                      np.array(out["fd"]))
+    if nk < MIN_NK:
+        raise ParameterError(f"nk = {nk} is below {MIN_NK}: the error estimate needs a grid that resolves the bands; "
+                             f"pass --nk {MIN_NK} or more.")
+    etas = tuple(tuple(float(x) for x in e) for e in etas)
+    energies = phonons.energies(q)[:, branch]
+    if np.any(energies < 1e-4):
+        raise ParameterError(f"branch {branch} has ħω ≈ 0 at some q (an acoustic branch at Γ): the moment per phonon "
+                             "diverges as 1/ω; choose an optical branch or leave Γ out.")
+    _JOB = _Job(model, phonons, q, branch, etas, nk, mu, temperature)
+    workers = default_workers() if workers is None else max(1, int(workers))
+    bar = dict(total=len(q), desc=desc, disable=(None if progress is None else not progress))
+    try:
+        if workers > 1 and len(q) > 1:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(q))) as pool:
+                rows = list(tqdm(pool.imap(_one_q, range(len(q))), **bar))
+        else:
+            rows = [_one_q(i) for i in tqdm(range(len(q)), **bar)]
+    finally:
+        _JOB = None
+    stack = lambda group, part: np.moveaxis(np.array([r[group][part] for r in rows]), 0, 1)   # (nset, nq, ...)
+    return BranchScan(
+        q=q, omega=energies, branch=branch, etas=etas, nk=nk,
+        Lambda={p: stack("Lambda", p) for p in PARTS},
+        moment={p: stack("moment", p) for p in PARTS},
+        error={p: stack("error", p) for p in PARTS},
+        dissipative=np.array([r["dissipative"] for r in rows]).T,
+        l_zero_field=np.array([r["l0"] for r in rows]),
+        dl_per_tesla=np.array([r["dl"] for r in rows]).T,
+        dl_error=np.array([r["dl_error"] for r in rows]).T,
+    )
