@@ -3,13 +3,15 @@
 One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/fast.py) give Λ and its
 exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
 
-Error estimate (SPEC V10). Each Λ is computed on three nk×nk grids: the Γ-centred one and its copies shifted by ±K/nk
-(:func:`coset_grids`). K/nk generates the index-3 refinement of the grid lattice, so together they form the uniform grid
-of three times the density, invariant under the whole C3v group (each shifted copy alone is C3- but not
-mirror-invariant). The reported value is their mean (the trapezoid rule on the fine grid); the estimate is its
-difference from the Γ-centred grid alone, i.e. the coarse grid's error, which bounds the fine grid's wherever the
-quadrature error falls faster than the first power of the spacing (tests/test_scan.py measures this against much
-finer grids).
+Error estimate (SPEC V10): grid halving. Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the
+Γ-centred (nk/2)×(nk/2) grid; the estimate is their difference, i.e. the coarser grid's error, which bounds the finer
+grid's wherever the quadrature error falls with the spacing (tests/test_scan.py measures this against much finer
+grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them to rounding. (A
+same-density estimate — the spread over grids shifted by ±K/nk — was tried first and rejected: at generic q it
+under-estimated the error by up to 7× where intraband features of width ~η are under-resolved.) Where those features
+dominate — generic q, whose moments are 10³–10⁴ times smaller than at K — convergence is erratic and the estimate can
+miss by a few times; it is claimed (and tested) for nk ≥ 24, down to 1e-4 of the largest value of a scan
+(at nk = 12 it missed by 1.3× at a generic q).
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
 ``dissipative``.
 """
@@ -30,6 +32,9 @@ from .damping import rates_from_paper
 from .direct import MIN_NK, Problem
 from .fast import lambda_generated_rates
 from .moment import mode_moments, to_nuclear_magnetons
+
+RELIABLE_NK = 24
+"""Smallest nk for which the error estimate is claimed (tests/test_scan.py)."""
 from .phonons import angular_momentum
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
@@ -44,7 +49,7 @@ class BranchScan:
     Attributes
     ----------
     q : (nq, 2) 1/Å;  omega : (nq,) eV, the branch's ħω;  etas : tuple of (η_p, η_c, η_v) in eV, one per damping set.
-    Lambda : {part: (nset, nq, nsub, nsub) complex}, e = ħ = 1 units (CONVENTIONS.md §5), mean of the two grids.
+    Lambda : {part: (nset, nq, nsub, nsub) complex}, e = ħ = 1 units (CONVENTIONS.md §5), on the nk grid.
     moment, error : {part: (nset, nq)} μ_N per phonon: the moment and its k-grid error estimate.
     dissipative : (nset, nq) μ_N, the imaginary part of the total m_ν.
     l_zero_field : (nq,) ħ, the branch's angular momentum at B = 0; dl_per_tesla : (nset, nq) ħ/T, its first-order
@@ -66,12 +71,9 @@ class BranchScan:
     dl_error: np.ndarray
 
 
-def coset_grids(lattice, nk: int):
-    """The Γ-centred nk×nk grid and its copies shifted by +K/nk and −K/nk: three grids whose union is the C3v-invariant
-    uniform grid of 3 nk² points (K + K′ ≡ 0 and 3K ≡ 0 modulo the reciprocal lattice). Weights 1/nk² each."""
-    k, w = uniform_grid(lattice, nk)
-    K = lattice.point("K")
-    return [(k, w), (k + K / nk, w), (k - K / nk, w)]
+def estimate_grids(lattice, nk: int):
+    """The Γ-centred nk×nk grid (the value) and the Γ-centred (nk/2)×(nk/2) grid (for the error estimate)."""
+    return [uniform_grid(lattice, nk), uniform_grid(lattice, max(MIN_NK, nk // 2))]
 
 
 _JOB = None     # set before worker processes fork; read by _one_q
@@ -81,7 +83,8 @@ class _Job:
     def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature):
         self.model, self.phonons, self.q, self.branch = model, phonons, q, branch
         self.rates = [rates_from_paper(*e, model.nsub) for e in etas]
-        self.problems = [Problem(model, k, w, self.rates[0], mu, temperature) for k, w in coset_grids(model.lattice, nk)]
+        self.problems = [Problem(model, k, w, self.rates[0], mu, temperature)
+                         for k, w in estimate_grids(model.lattice, nk)]
         self.energies, self.vectors = phonons.modes(q)
 
 
@@ -94,18 +97,18 @@ def _one_q(i: int) -> dict:
     out = {"Lambda": {}, "moment": {}, "error": {}}
     for part in PARTS:
         key = _KEY.get(part, part)
-        L = np.array([[grid[s][key] for s in range(len(job.rates))] for grid in on_grids])   # (3, nset, nsub, nsub)
-        m = to_nuclear_magnetons(1.0) * mode_moments(L, e, masses)                          # complex (3, nset)
-        out["Lambda"][part] = L.mean(axis=0)
-        out["moment"][part] = m.real.mean(axis=0)
-        out["error"][part] = np.abs(m.real[0] - m.real.mean(axis=0))
+        L = np.array([[grid[s][key] for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, nsub, nsub)
+        m = to_nuclear_magnetons(1.0) * mode_moments(L, e, masses)                          # complex (2, nset)
+        out["Lambda"][part] = L[0]
+        out["moment"][part] = m.real[0]
+        out["error"][part] = np.abs(m.real[0] - m.real[1])
         if part == "total":
             out["dissipative"] = m.imag.mean(axis=0)
     out["l0"] = float(angular_momentum(job.vectors[i])[b])
     dl = np.array([[field_induced_angular_momentum(job.energies[i], job.vectors[i],
                                                    gyroscopic_matrix(grid[s]["Lambda"], masses, 1.0), b)
-                    for s in range(len(job.rates))] for grid in on_grids])              # (3 grids, nset), linear in Λ
-    out["dl"], out["dl_error"] = dl.mean(axis=0), np.abs(dl[0] - dl.mean(axis=0))
+                    for s in range(len(job.rates))] for grid in on_grids])              # (2 grids, nset)
+    out["dl"], out["dl_error"] = dl[0], np.abs(dl[0] - dl[1])
     return out
 
 
@@ -117,7 +120,7 @@ def default_workers() -> int:
 def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.0, temperature: float = 0.0,
                 workers: int | None = None, progress: bool | None = None, desc: str = "q-points") -> BranchScan:
     """Λ, its exact split and the moments of ``branch`` at every q (nq, 2), for each damping set in ``etas``
-    (a sequence of (η_p, η_c, η_v) in eV), on the three nk×nk grids of :func:`coset_grids`.
+    (a sequence of (η_p, η_c, η_v) in eV), on the nk×nk grid, with the error estimate of :func:`estimate_grids`.
 
     ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
     terminals only.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from numeric.cli import main
+from referee_values import referee_moment
 
 FAST = ["--nk", "6"]
 
@@ -65,26 +66,6 @@ def test_bands_writes_figures_and_data(tmp_path, capsys):
     with np.load(tmp_path / "phonon_dispersion.npz") as data:
         assert abs(data["energies_meV"][0, -1] - 195.67) < 0.05    # Γ optical pair (test_phonons checks the value)
     assert "K:" in out.out
-
-
-def referee_moment(q, eta=(0.04, 0.04, 0.04), nk=6, branch=3):
-    """The moment (μ_N) of a branch by the referee, independently of numeric/scan.py: Λ on the Γ-centred grid and on
-    its copies shifted by ±K/nk, averaged, then projected on the mode."""
-    from numeric.brillouin import uniform_grid
-    from numeric.damping import rates_from_paper
-    from numeric.direct import Problem, lambda_matrix
-    from numeric.honeycomb import honeycomb_model
-    from numeric.moment import mode_moment, to_nuclear_magnetons
-    from numeric.phonons import Phonons, saito_graphene
-
-    model = honeycomb_model()
-    ph = Phonons(model.lattice, saito_graphene())
-    k, w = uniform_grid(model.lattice, nk)
-    energies, vectors = ph.modes(np.asarray(q, float))
-    Lam = np.mean([lambda_matrix(Problem(model, k + shift, w, rates_from_paper(*eta)), energies[branch], q,
-                                 split=False).Lambda for shift in (0 * k[0], model.lattice.point("K") / nk,
-                                                     -model.lattice.point("K") / nk)], axis=0)
-    return to_nuclear_magnetons(mode_moment(Lam, vectors[:, branch], ph.force_constants.masses).real)
 
 
 def test_path_writes_the_split_and_its_parts_add_up(tmp_path, capsys):

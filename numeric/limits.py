@@ -1,0 +1,121 @@
+"""The analytic limits of SPEC §4, measured (``phonon-moment limits``): V5 (relaxation), V7 (adiabatic), V9 (K point).
+
+Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
+establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
+
+- V5, on the referee's total (numeric/direct.py), not on the generated λ^NA where δ is an explicit factor:
+  λ_direct − λ^A_generated ∝ (η_n/η_p)^1 for η_p ≫ η_n (slope fitted over three decades of η_n), and it tends to a
+  finite, nonzero limit as all η → 0 at the fixed ratios of Fig. 2(f).
+- V7: the correction λ(ω) − λ(0) in the adiabatic limit (η_n = 0, η_p → 0) at q = Γ on the t′ = 0.3 model (at t′ = 0 the
+  adiabatic Λ at Γ vanishes, CONVENTIONS.md §5). Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at Γ the diagonal
+  correction is O(ω²); the paper says "ω/ε₀". And λ at ω → 0 against the magnetic-supercell Born–Oppenheimer moment.
+- V9: the derived K-point form (Eq. 10, generated/dirac_k.py) against the lattice skew integrand at q = K as Δ/t → 0 —
+  present when ``derive`` has written it.
+
+The tests (tests/test_nonadiabatic.py, tests/test_adiabatic.py, tests/test_limits.py) assert the same measurements.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .damping import Rates, rates_from_paper
+from .direct import lambda_matrix, uniform_problem
+from .fast import lambda_generated_rates
+from .honeycomb import honeycomb_model
+
+V5_SLOPE = (1.0, 0.02)           # expected exponent and tolerance
+V5_LIMIT = 1e-2                  # relative change of λ^NA between η-scales 0.1 and 0.01
+V7_SLOPE = (2.0, 0.05)           # derived (Eq. 4 even); the paper's "ω/ε₀" would be 1
+V7_BO = 5e-4                     # relative; the L = 24 supercell's own fit error is 2.3e-4 (tests/test_adiabatic.py)
+
+
+def _row(check, measured, expected, passed, note=""):
+    return {"check": check, "measured": measured, "expected": expected, "passed": bool(passed), "note": note}
+
+
+def v5_exponent(nk: int = 24, eta_p: float = 0.05, eta_n=(1e-2, 1e-3, 1e-4, 1e-5)) -> dict:
+    """Slope of log|λ_direct − λ^A_generated| against log η_n at q = K, top branch frequency, η_c = η_v = η_n."""
+    model = honeycomb_model()
+    K, omega = model.lattice.point("K"), 0.1766
+    na = []
+    for e in eta_n:
+        pb = uniform_problem(model, nk, rates_from_paper(eta_p, e, e))
+        total = lambda_matrix(pb, omega, K, split=False).Lambda
+        adiabatic = lambda_generated_rates(pb, omega, K, [pb.rates])[0]["adiabatic"]
+        na.append((total - adiabatic)[0, 0].real)
+    slope = float(np.polyfit(np.log(eta_n), np.log(np.abs(na)), 1)[0])
+    return {"slope": slope, "eta_n": list(eta_n), "nonadiabatic_AA": na}
+
+
+def v5_finite_limit(nk: int = 24, scales=(0.1, 0.01)) -> dict:
+    """λ_direct − λ^A_generated (Λ^AA at K) as all η → 0 at the ratios of Fig. 2(f)."""
+    model = honeycomb_model()
+    K, omega = model.lattice.point("K"), 0.1766
+    na = []
+    for x in scales:
+        pb = uniform_problem(model, nk, rates_from_paper(0.02 * x, 0.004 * x, 0.02 * x))
+        total = lambda_matrix(pb, omega, K, split=False).Lambda
+        na.append((total - lambda_generated_rates(pb, omega, K, [pb.rates])[0]["adiabatic"])[0, 0].real)
+    return {"scales": list(scales), "nonadiabatic_AA": na, "relative_change": abs(na[-1] - na[-2]) / abs(na[-2])}
+
+
+def v7_exponent(nk: int = 24, omegas=(0.4, 0.2, 0.1, 0.05), eta_p: float = 1e-5) -> dict:
+    """Slope of log|Λ^AA(ω) − Λ^AA(0)| against log ω at q = Γ, t′ = 0.3 eV, no electronic damping (generated path)."""
+    model = honeycomb_model(tprime=0.3)
+    pb = uniform_problem(model, nk, Rates(eta_p, (0.0, 0.0)))
+    value = lambda w: lambda_generated_rates(pb, w, np.zeros(2), [pb.rates])[0]["Lambda"][0, 0].real
+    zero = value(0.0)
+    corr = [value(w) - zero for w in omegas]
+    slope = float(np.polyfit(np.log(omegas), np.log(np.abs(corr)), 1)[0])
+    return {"slope": slope, "omegas": list(omegas), "correction_AA": corr, "Lambda_AA_at_0": zero}
+
+
+def v7_born_oppenheimer(nk: int = 48, L: int = 24) -> dict:
+    """Λ at q = Γ, ω = 2 meV, η → 0 (generated) against the magnetic-supercell λ_BO (numeric/supercell.py)."""
+    from .supercell import born_oppenheimer_lambda
+
+    model = honeycomb_model(tprime=0.3)
+    pb = uniform_problem(model, nk, Rates(1e-5, (0.0, 0.0)))
+    lam = lambda_generated_rates(pb, 0.002, np.zeros(2), [pb.rates])[0]["Lambda"].real
+    bo = born_oppenheimer_lambda(model, ((L, 0), (L, 1), (L, 2), (L, 3)), nkappa=1).lam_odd
+    return {"generated_AA": float(lam[0, 0]), "born_oppenheimer_AA": float(bo[0, 0]),
+            "relative_difference": float(np.abs(lam - bo).max() / np.abs(bo).max())}
+
+
+def v9_dirac() -> dict | None:
+    """The K-point check of generated/dirac_k.py, when the derivation has written it (None otherwise)."""
+    try:
+        from .dirac_check import dirac_limit
+    except ImportError:
+        return None
+    return dirac_limit()
+
+
+def run_limits(nk: int = 24, quick: bool = False) -> list:
+    """All rows of the ``limits`` table."""
+    rows = []
+    eta_n = (1e-2, 1e-3, 1e-4) if quick else (1e-2, 1e-3, 1e-4, 1e-5)
+    r = v5_exponent(nk, eta_n=eta_n)
+    rows.append(_row("V5 λ_direct − λ^A_gen ∝ (η_n/η_p)^p, p", f"{r['slope']:.4f}", "1 (paper: → 0 as η_n/η_p)",
+                     abs(r["slope"] - V5_SLOPE[0]) < V5_SLOPE[1],
+                     f"η_p = 0.05 eV, η_n = {eta_n} eV, at K (Λ^AA)"))
+    r = v5_finite_limit(nk)
+    rows.append(_row("V5 finite limit as all η → 0 (Fig. 2f ratios)", f"{r['relative_change']:.2e}",
+                     f"< {V5_LIMIT:g} change, ≠ 0", r["relative_change"] < V5_LIMIT and abs(r["nonadiabatic_AA"][-1]) > 0,
+                     f"λ^NA_AA = {r['nonadiabatic_AA'][-1]:.5g} at η × 0.01"))
+    r = v7_exponent(nk, omegas=(0.4, 0.2, 0.1) if quick else (0.4, 0.2, 0.1, 0.05))
+    rows.append(_row("V7 λ(ω) − λ(0) ∝ ω^p at Γ, p", f"{r['slope']:.4f}", "2 (Eq. 4 even; paper: 1)",
+                     abs(r["slope"] - V7_SLOPE[0]) < V7_SLOPE[1], "t′ = 0.3 eV, η_p = 1e-5 eV, η_n = 0"))
+    if not quick:
+        r = v7_born_oppenheimer()
+        rows.append(_row("V7 λ(ω→0) vs supercell Born–Oppenheimer, rel. diff.", f"{r['relative_difference']:.2e}",
+                         f"< {V7_BO:g}", r["relative_difference"] < V7_BO,
+                         f"Λ^AA: {r['generated_AA']:.6f} vs λ_BO {r['born_oppenheimer_AA']:.6f} (L = 24)"))
+    r = v9_dirac()
+    if r is None:
+        rows.append(_row("V9 Eq. 10 vs lattice skew integrand at q = K", "n/a", "O(Δ/t)", False,
+                         "generated/dirac_k.py not present: run `phonon-moment derive`"))
+    else:
+        rows.extend(r)
+    return rows
