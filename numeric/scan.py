@@ -32,10 +32,10 @@ from .damping import rates_from_paper
 from .direct import MIN_NK, Problem
 from .fast import lambda_generated_rates
 from .moment import mode_moments, to_nuclear_magnetons
+from .phonons import angular_momentum
 
 RELIABLE_NK = 24
 """Smallest nk for which the error estimate is claimed (tests/test_scan.py)."""
-from .phonons import angular_momentum
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
 """Moments reported per q: Λ and its exact split (CONVENTIONS.md §1.2)."""
