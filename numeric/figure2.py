@@ -54,6 +54,7 @@ SIGN_CHANGE_SIGNAL = 10.0   # (e), (f): both signs present, each extremum ≥ th
 SHARED = 0.1                # (e), (f): max|SS_e − SS_f| and max|SJ_e + SJ_f| ≤ this × the larger max of the term
 CONVERGED = 1e-3            # every panel: error estimate ≤ this × the panel's largest |value|
 C3_PROBES = ((0.31, 0.17), (-0.52, 0.21))   # 1/Å, generic points whose C3 images are evaluated directly
+DEGENERATE_MEV = 1e-3       # top two phonon energies closer than this: the top branch is not one mode
 
 
 @dataclass
@@ -203,7 +204,14 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
 
     orbit = np.bincount(wedge.representative, minlength=len(wedge.k))
     generic = orbit[wedge.representative] == 6                  # grid points in full C3v orbits
-    verdicts = _decide(path, P, PE, M, ME, cscan, l0, dl, generic)
+    # where the top branch is degenerate (the Γ optical pair) "the highest band" is not one mode: its two circular
+    # members carry different moments; those points are shown in the maps but left out of the verdicts
+    top2 = phonons.energies(qz)[:, -2:]
+    regular = top2[:, 1] - top2[:, 0] > DEGENERATE_MEV * 1e-3
+    restrict = lambda D: {p: {part: v[regular] for part, v in D[p].items()} for p in D}
+    verdicts = _decide(path, P, PE, restrict(M), restrict(ME), cscan, l0[regular], dl[regular], generic[regular])
+    at_degenerate = {p: {part: float(M[p][part][~regular][0]) for part in ("adiabatic", "nonadiabatic")}
+                     for p in map_panels} if np.any(~regular) else {}
     errors = {
         "b": max(_panel_error(P["adiabatic"], PE["adiabatic"]), _panel_error(P["nonadiabatic"], PE["nonadiabatic"])),
         "c": max(_panel_error(P["skew_scattering"], PE["skew_scattering"]),
@@ -218,7 +226,8 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
     summary = {"verdicts": [asdict(v) for v in verdicts], "panel_error": errors, "converged_threshold": CONVERGED,
                "seconds": timings, "peak_rss_MiB": peak, "settings": asdict(s),
                "model": model_parameters or {}, "provenance": provenance(),
-               "numbers": _numbers(path, P, M, l0, dl, pscan, mscan)}
+               "numbers": _numbers(path, P, M, l0, dl, pscan, mscan),
+               "degenerate_points": {"count": int(np.sum(~regular)), "moments_muN": at_degenerate}}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
     (out / "REPORT.md").write_text(_report(summary, s))
     return summary
@@ -327,6 +336,9 @@ def _report(summary: dict, s: Settings) -> str:
               "Peak resident memory (MiB, getrusage): " + ", ".join(f"{k} {v:.0f}" for k, v in
                                                                    summary["peak_rss_MiB"].items()) + ".", "",
               "## Notes", "",
+              f"- Degenerate points: {summary['degenerate_points']['count']} map point(s) (the Γ optical pair) where the "
+              "top branch is one circular member of a degenerate pair are plotted but left out of the verdicts; their "
+              f"moments (μ_N): {json.dumps(summary['degenerate_points']['moments_muN'])}.",
               "- Panel (h): with equal masses the zero-field angular momentum vanishes identically (C2T); the claim is "
               "decided on the field-induced part, and the zero-field line is reported for completeness.",
               "- (c): the side jump does not vanish at t′ = 0, η_c = η_v in the derived theory (V6, CONVENTIONS.md §1.2): "
