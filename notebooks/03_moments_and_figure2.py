@@ -16,7 +16,8 @@
 # This notebook computes, at teaching resolution (seconds, not minutes), what `phonon-moment figure2` computes at full
 # resolution: the moment of the highest phonon band along Γ–K–M–Γ, its split into an adiabatic part λ^A and a
 # non-adiabatic part λ^NA = λ^SS (skew scattering) + λ^SJ (side jump), and how relaxation moves weight between them.
-# Every number comes from the kernels SymPy derived (`generated/`), with an error estimate from grid halving.
+# Every number comes from the kernels SymPy derived (`generated/`), with an error estimate (its difference on a
+# grid of 3/4 the points per direction).
 # Units: moments in nuclear magnetons μ_N per phonon quantum; damping η in eV (the paper's η, CONVENTIONS.md §1.1).
 
 # %%

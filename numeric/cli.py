@@ -256,7 +256,7 @@ def cmd_path(args) -> int:
     params = {"model": {k: v for k, v in vars(args).items() if k != "func"}, "path": "G-K-M-G", "branch": branch,
               "units": {"moments": "μ_N per phonon", "omega": "eV", "q": "1/Å"}, "method": "generated kernels",
               "split": "exact (CONVENTIONS.md §1.2)",
-              "error": "k-grid estimate: |value(nk) − value(nk/2)|, Γ-centred grids (numeric/scan.py)"}
+              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/scan.py)"}
     save(out / "path", {"distance": path.distance, "q": path.k, "omega_eV": scan.omega, **cols,
                         "Lambda": scan.Lambda["total"][0]}, params)
     names = [f"{p}_muN" for p in PARTS] + [f"{p}_error_muN" for p in PARTS]
@@ -302,7 +302,7 @@ def cmd_map(args) -> int:
               "grid": f"Γ-centred {args.nq}×{args.nq}, {len(wedge.k)} wedge points (C3v, m_z odd under the mirror)",
               "units": {"moments": "μ_N per phonon", "q": "1/Å"}, "method": "generated kernels",
               "split": "exact (CONVENTIONS.md §1.2)",
-              "error": "k-grid estimate: |value(nk) − value(nk/2)|, Γ-centred grids (numeric/scan.py)"}
+              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/scan.py)"}
     save(out / "map", {"q": q, **{f"{k}_muN": v for k, v in fields.items()},
                        **{f"{k}_error_muN": v for k, v in errors.items()}, "wedge_q": wedge.k}, params)
     caption = f"branch {branch}, η=({args.eta_p}, {args.eta_c}, {args.eta_v}) eV, nk={args.nk}, nq={args.nq}"
@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("path", help="moment of a branch along Γ–K–M–Γ with its exact split (μ_N, error estimates)")
     _damping_args(p, optical_only=True)
     _model_args(p)
-    p.add_argument("--nk", type=int, default=24, help="k-grid nk×nk (error estimate from nk/2) (default 24)")
+    p.add_argument("--nk", type=int, default=24, help="k-grid nk×nk (error estimate from 3nk/4) (default 24)")
     p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/path", help="output folder (default out/path)")
@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="moment of a branch over the zone (C3v wedge, unfolded; μ_N, error estimates)")
     _damping_args(p, 0.02, 0.004, 0.02, optical_only=True)
     _model_args(p)
-    p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (error estimate from nk/2) (default 24)")
+    p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (error estimate from 3nk/4) (default 24)")
     p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/map", help="output folder (default out/map)")
@@ -410,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "values per panel), angular momentum in ħ and ħ/T. Defaults converge every panel "
                                    "to ~1e-3 of its largest value (REPORT.md states the estimate per panel).")
     _model_args(p)
-    p.add_argument("--nk", type=int, default=48, help="electronic k-grid nk×nk (error estimate from nk/2) (default 48)")
+    p.add_argument("--nk", type=int, default=48, help="electronic k-grid nk×nk (error estimate from 3nk/4) (default 48)")
     p.add_argument("--nq", type=int, default=24, help="phonon q-grid of the maps before C3v reduction (default 24)")
     p.add_argument("--npath", type=int, default=12, help="q-points per path segment (default 12)")
     p.add_argument("--nk-integrand", type=int, default=72, help="k-grid of the skew integrand at q = K (default 72)")

@@ -61,7 +61,7 @@ DEGENERATE_MEV = 1e-3       # top two phonon energies closer than this: the top 
 class Settings:
     """Resolution and run options of :func:`figure2` (defaults: converged to ``CONVERGED`` on this model)."""
 
-    nk: int = 48                # electronic k-grid nk×nk (error estimate: the same on nk/2)
+    nk: int = 48                # electronic k-grid nk×nk (error estimate: the same on 3nk/4)
     nq: int = 24                # phonon q-grid of the maps, before C3v reduction
     npath: int = 12             # q-points per path segment
     nk_integrand: int = 72      # k-grid of the k-resolved skew integrand at q = K (panel c)
@@ -106,7 +106,7 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
                         "l": "ħ", "dl_per_tesla": "ħ/T", "eta": "eV (the paper's η, CONVENTIONS.md §1.1)"}}
     caption = (f"t={model_parameters.get('t', '?') if model_parameters else '?'} eV, "
                f"Δ={model_parameters.get('delta', '?') if model_parameters else '?'} eV; top phonon branch; "
-               f"nk={s.nk} (error from nk/2)")
+               f"nk={s.nk} (error from 3nk/4)")
     timings = {}
     t_all = time.perf_counter()
 
@@ -315,7 +315,7 @@ def _report(summary: dict, s: Settings) -> str:
              "before any run (or, where SPEC names a claim without a number, by ours, fixed in `numeric/figure2.py`). "
              "Nothing is tuned; a failed claim is a finding, reported with its numbers.", "",
              f"Model: {json.dumps(summary['model'])}", "",
-             f"Resolution: nk = {s.nk} (Γ-centred; the error estimate is the difference from the nk/2 grid), "
+             f"Resolution: nk = {s.nk} (Γ-centred; the error estimate is the difference from the 3nk/4 grid), "
              f"nq = {s.nq}, {s.npath} points per path segment, skew integrand on nk = "
              f"{s.nk_integrand}.", "",
              "Plotted scalar: the moment per phonon quantum of the top branch, μ_N (CONVENTIONS.md §5); the exact "

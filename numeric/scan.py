@@ -3,15 +3,15 @@
 One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/fast.py) give Λ and its
 exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
 
-Error estimate (SPEC V10): grid halving. Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the
-Γ-centred (nk/2)×(nk/2) grid; the estimate is their difference, i.e. the coarser grid's error, which bounds the finer
-grid's wherever the quadrature error falls with the spacing (tests/test_scan.py measures this against much finer
-grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them to rounding. (A
-same-density estimate — the spread over grids shifted by ±K/nk — was tried first and rejected: at generic q it
-under-estimated the error by up to 7× where intraband features of width ~η are under-resolved.) Where those features
-dominate — generic q, whose moments are 10³–10⁴ times smaller than at K — convergence is erratic and the estimate can
-miss by a few times; it is claimed (and tested) for nk ≥ 24, down to 1e-4 of the largest value of a scan
-(at nk = 12 it missed by 1.3× at a generic q).
+Error estimate (SPEC V10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the Γ-centred
+grid of 3nk/4 points per direction (:func:`coarse_nk`); the estimate is their difference, i.e. about the coarser grid's
+error, which bounds the finer grid's wherever the quadrature error falls with the spacing (tests/test_scan.py measures
+this against much finer grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them
+to rounding. Two other estimates were tried and rejected: the spread over grids shifted by ±K/nk (same density) missed
+the error by up to 7× at generic q, where intraband features of width ~η are under-resolved; halving the grid (nk/2)
+was safe but ~75× pessimistic at K, where convergence is exponential. Where under-resolved features dominate — generic
+q, whose moments are 10³–10⁴ times smaller than at K — convergence is erratic; the estimate is claimed (and tested) for
+nk ≥ 24, down to 1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
 ``dissipative``.
 """
@@ -71,9 +71,14 @@ class BranchScan:
     dl_error: np.ndarray
 
 
+def coarse_nk(nk: int) -> int:
+    """The grid of the error estimate: 3nk/4 (rounded), at least MIN_NK."""
+    return max(MIN_NK, int(round(0.75 * nk)))
+
+
 def estimate_grids(lattice, nk: int):
-    """The Γ-centred nk×nk grid (the value) and the Γ-centred (nk/2)×(nk/2) grid (for the error estimate)."""
-    return [uniform_grid(lattice, nk), uniform_grid(lattice, max(MIN_NK, nk // 2))]
+    """The Γ-centred nk×nk grid (the value) and the Γ-centred grid of :func:`coarse_nk` (for the error estimate)."""
+    return [uniform_grid(lattice, nk), uniform_grid(lattice, coarse_nk(nk))]
 
 
 _JOB = None     # set before worker processes fork; read by _one_q

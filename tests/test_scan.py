@@ -1,6 +1,6 @@
 """V10: every zone number carries an error estimate, and the estimate bounds the true error (numeric/scan.py).
 
-The scan engine reports the value on the Γ-centred nk grid and as error estimate its difference from the nk/2 grid.
+The scan engine reports the value on the Γ-centred nk grid and as error estimate its difference from the 3nk/4 grid.
 Here the "true" value is the same on a much finer grid (its own estimate added as slack); the estimate must bound the
 error of every part of the split, at K (the peak of every panel) and at generic q, for the damping sets of the
 paper's panels (b) and (g). At generic q the moments are 10³–10⁴ times smaller than at K and their convergence is
@@ -16,7 +16,7 @@ from numeric.phonons import Phonons, saito_graphene
 from numeric.scan import PARTS, scan_branch
 
 COARSE = (24, 36)
-TOO_COARSE = 12          # measured: at nk = 12 (estimate from nk = 6) the bound fails by 1.3× at a generic q
+TOO_COARSE = 12          # below the claimed range (numeric/scan.py RELIABLE_NK)
 FINE = 96
 ETAS = [(0.04, 0.04, 0.04), (0.004, 0.02, 0.04)]
 FLOOR = 1e-4            # relative to the largest |moment| of a damping set: ten times below the figure's target (1e-3)
