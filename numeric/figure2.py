@@ -342,5 +342,13 @@ def _report(summary: dict, s: Settings) -> str:
               "- Panel (h): with equal masses the zero-field angular momentum vanishes identically (C2T); the claim is "
               "decided on the field-induced part, and the zero-field line is reported for completeness.",
               "- (c): the side jump does not vanish at t′ = 0, η_c = η_v in the derived theory (V6, CONVENTIONS.md §1.2): "
-              "the vertices' q₀-dependence, absent from the paper's Eq. 7, contributes.", ""]
+              "the vertices' q₀-dependence, absent from the paper's Eq. 7, contributes.",
+              "- (e), (f): with t′ = 0 the model is particle–hole symmetric, and exchanging η_c ↔ η_v leaves every part of "
+              "λ^NA unchanged away from the degenerate Γ pair (both 'shared' measures above are at rounding level or exactly "
+              "2, i.e. SJ_e = SJ_f): the two panels coincide, so their difference cannot isolate the side jump as the paper "
+              "says. At Γ the swap reverses the moments of the circular pair.",
+              "- Convergence: λ^NA converges fast; λ^A near K converges slowly when η_p is small — the force route's "
+              "intraband resonances inside the filled band (width ~η_p; damping breaks the idempotency that cancels them "
+              "in the Hermitian limit) are not resolved by any uniform grid affordable here. The per-panel estimates above "
+              "say how far from 1e-3 each panel is.", ""]
     return "\n".join(lines)
