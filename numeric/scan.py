@@ -151,6 +151,11 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
             rows = [_one_q(i) for i in tqdm(range(len(q)), **bar)]
     finally:
         _JOB = None
+    for i, r in enumerate(rows):
+        if not all(np.all(np.isfinite(r["moment"][p])) for p in PARTS):
+            raise ParameterError(f"non-finite moment at q = {q[i].tolist()} 1/Å (branch {branch}, etas {etas}): a "
+                                 "resonance the damping does not regularize; increase η_p or move q off the singular "
+                                 "point.")
     stack = lambda group, part: np.moveaxis(np.array([r[group][part] for r in rows]), 0, 1)   # (nset, nq, ...)
     return BranchScan(
         q=q, omega=energies, branch=branch, etas=etas, nk=nk,

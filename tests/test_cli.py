@@ -47,6 +47,10 @@ def test_lambda_table_is_readable(capsys):
     (["lambda", "--q", "nan", "0"], "q"),
     (["lambda", "--point", "K", "--delta", "0", "--nk", "9"], "delta"),
     (["lambda", "--point", "M", "--nk", "4", "--tolerance", "1e-9"], "nk"),
+    (["path", "--nk", "2", "--npath", "1"], "nk"),
+    (["path", "--eta-p", "0", "--npath", "1", "--nk", "6"], "eta"),
+    (["map", "--eta-c", "-0.01", "--nq", "3", "--nk", "6"], "eta"),
+    (["figure2", "--nk", "2"], "nk"),
 ])
 def test_bad_input_gives_a_named_error(capsys, argv, word):
     with pytest.raises(SystemExit) as exc:
