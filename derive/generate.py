@@ -145,6 +145,36 @@ def formulas_markdown(nbands=NBANDS):
         out.append(f"- $\\{name[:-1]}^{name[-1]} = \\sum_{{nm}} \\rho^{{{''.join(S)}}}_{{nm}}(k)\\, "
                    f"V^{{{''.join(O)}}}_{{mn}}({at})$\n")
     out.append("\nThe ω-derivatives (Eq. 4) are taken by `sympy.diff` and printed into `theta_n2.py` only.\n")
+    out.append(small_eta_markdown(tpl))
+    return "".join(out)
+
+
+def small_eta_markdown(tpl):
+    """FORMULAS.md section: the labelled small-η limit of the non-adiabatic populations (derive/small_eta.py), to read
+    beside the paper's Eqs. (7)–(8); the readings are those of CONVENTIONS.md §1.3 (tested in tests/test_eq7.py)."""
+    from .density_matrix import omega
+    from .small_eta import _grouped, small_eta_populations
+
+    out = ["\n## Small-η limit of the non-adiabatic populations (beside the paper's Eqs. 7–8)\n\n",
+           "`derive/small_eta.py` takes η_p, γ → 0 at fixed ratios in the exact split of CONVENTIONS.md §1.2 (q₀ = 0, "
+           "damping scaled by s → 0, no `limit`): the non-adiabatic population of band n fed through the intermediate "
+           "band m is δ^m_n X^{(m)}_{nn}, with δ and X as SymPy returns them (X checked to be damping-free; γ = η/2 turns "
+           "δ^m_n into η_m/(2η_p + η_n), the paper's δ with the intermediate band as upper index):\n\n"]
+    for (n, m), (d, X) in small_eta_populations(tpl).items():
+        out.append(f"$$\\delta^{{{m}}}_{{{n}}} = {_latex(d, tpl)},\\qquad X^{{({m})}}_{{{n}{n}}}(k) = {_latex(X, tpl)}$$\n\n")
+        out.append(f"$$\\partial_\\omega X^{{({m})}}_{{{n}{n}}}(k) = {_latex(_grouped(sp.diff(X, omega)), tpl)}$$\n\n")
+    out.append(
+        "The product rule labels the two terms (per k, before the swapped (−ω, −q) term of Eq. 4 and the contraction with "
+        "ε_{ℓk} ε_{k₁k₂}; J = the current vertex at k + q₀):\n\n"
+        r"$$\lambda^{SS} \leftarrow \tfrac{1}{32}\,\partial_\omega \sum_{n,m} \delta^m_n X^{(m)}_{nn}\, \partial_{q_0} J_{nn}, "
+        r"\qquad \lambda^{SJ} \leftarrow \tfrac{1}{32}\,\partial_\omega \sum_{n,m} \delta^m_n\, \partial_{q_0}X^{(m)}_{nn}\, J_{nn},$$"
+        "\n\nwith ε_{ℓk}∂_{q₀ℓ}J^k_{nn} = −2i m_n (the gauge-invariant orbital moment) and J_nn = v_nn at q₀ = 0. "
+        "∂_ω X has the cubic denominators of the paper's G₁ (Eq. 8), and ε_{k₁k₂}V^u V^w is Eq. 8's Ω^{m}_{nn} (times "
+        "Δε²). Against the paper's Eq. (7), with the readings of CONVENTIONS.md §1.3 (δ indexed by the intermediate band, "
+        "i × the printed Ω, gauge-invariant m, the (−ω, −q) term as Eq. 4's swapped-index term): λ^SS = −½ × Eq. 7's first "
+        "term, k-point by k-point; the Berry-connection part of λ^SJ = −(i/4) × its second term with T complex, and λ^SJ has "
+        "further terms Eq. 7 lacks (the vertices' q₀-dependence, intermediate states at k + q + q₀) — "
+        "tests/test_eq7.py.\n")
     return "".join(out)
 
 
@@ -155,5 +185,9 @@ def build_files():
         files[f"theta_n{nbands}.py"] = theta_module(nbands)[0]
         files[f"theta_dq0_n{nbands}.py"] = theta_q0_module(nbands)[0]
         files[f"eq4_n{nbands}.py"] = eq4_module(nbands)[0]
-    files["FORMULAS.md"] = formulas_markdown(NBANDS)
+    from .generate_dirac import dirac_files       # paper Eq. (10), derive/dirac.py
+
+    dirac_code, dirac_section = dirac_files()
+    files.update(dirac_code)
+    files["FORMULAS.md"] = formulas_markdown(NBANDS) + dirac_section
     return files

@@ -1,0 +1,86 @@
+"""Text of generated/dirac_k.py and of FORMULAS.md's section on Eq. (10), from derive/dirac.py (``python -m derive``)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import codegen, dirac
+
+ARG_DOC = """Arguments (broadcast together): omega (eV), the phonon frequency ω; eta_p (eV), the phonon switching rate;
+gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.damping.rates_from_paper);
+epsilon0 (eV), the conduction energy ε₀(p) = √(Δ² + v_f²p²) at the momentum p from the valley; Delta (eV); t (eV), the
+hopping; beta, −∂ln t/∂ln a₀ (the bond length a₀ cancels).
+Returns (Λ^AA, Λ^AB, Λ^BA, Λ^BB), dimensionless (e = ħ = 1, CONVENTIONS.md §5): the k-resolved integrand of the
+skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.fast.lambda_generated "skew_scattering"
+with one k-point of unit weight), insulator at T = 0, leading order in Δ/t and in η at fixed ratios."""
+
+VALLEY_DOC = {
+    "K": "Paper Eq. (10), derived (derive/dirac.py): the k-point K + p, phonon q = K.",
+    "Kp": "Paper Eq. (10), derived (derive/dirac.py): the k-point K′ + p (K′ = −K), phonon q = K.",
+}
+
+
+def dirac_module(form) -> str:
+    """Source of generated/dirac_k.py: the derived K-point skew-scattering integrand per valley."""
+    tpl, _ = dirac.skew_kernel()
+    extra = [(s.name, "parameter", None, {s: None}) for s in (dirac.eps0, dirac.Delta, dirac.t, dirac.a0, dirac.beta)]
+    functions = []
+    for v in dirac.VALLEYS:
+        L = form.per_valley[v]
+        name = f"skew_scattering_{v}"
+        src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
+                                            VALLEY_DOC[v] + "\n\n" + ARG_DOC, extra)
+        functions.append((name, src, desc))
+    doc = ("The skew-scattering term at phonon momentum q = K in the Dirac limit (paper Eq. 10), derived by\n"
+           "derive/dirac.py from the lattice model and the N = 2 skew kernel of derive/q0_expansion.py.\n"
+           "Compared with the lattice kernels by tests/test_dirac.py (SPEC V9).")
+    return codegen.module_source(doc, functions)
+
+
+NAMES = {dirac.eps0: r"\varepsilon_0", dirac.delta_cv: r"\delta^c_v", dirac.delta_vc: r"\delta^v_c",
+         dirac.v_f: "v_f", dirac.a0: "a_0", dirac.Delta: r"\Delta"}
+DELTA_TEX = {"delta_cv": r"\delta^c_v", "delta_vc": r"\delta^v_c"}
+VALLEY_TEX = {"K": "K", "Kp": "K'"}
+
+
+def _tex(e):
+    return sp.latex(e, symbol_names=NAMES)
+
+
+def dirac_markdown(form) -> str:
+    """FORMULAS.md section: the derived K-point form beside the printed Eq. (10), with the readings."""
+    t_vf = (2 * dirac.v_f / (3 * dirac.a0)) ** 2
+    out = ["\n## Eq. (10): the skew-scattering term at q = K (derive/dirac.py)\n\n",
+           "Massive Dirac expansion of the same real-space model (numeric/honeycomb.py read as data), "
+           f"$v_f = {_tex(form.v_f)}$ (derived). Per k-point $K_\\tau + p$ (insulator, $T = 0$, leading order in "
+           r"$\Delta/t$, $\eta \to 0$ at fixed ratios, $\gamma_n = \eta_n/2$ of CONVENTIONS.md §1.1) the skew part of "
+           r"$\Lambda^{ab}_{zz}(\omega, q = K)$ is $\mathrm{diag}(\lambda_\tau, -\lambda_\tau)$, with" "\n\n"]
+    for v in dirac.VALLEYS:
+        p = form.poles[v]
+        out.append(f"$$\\lambda_{{{VALLEY_TEX[v]}}} = |m_c|\\, g \\left[\\frac{{{DELTA_TEX[p['minus'][0]]}}}"
+                   f"{{(2\\varepsilon_0 - \\omega)^3}} + \\frac{{{DELTA_TEX[p['plus'][0]]}}}{{(2\\varepsilon_0 + \\omega)^3}}"
+                   f"\\right], \\qquad m_c = {_tex(form.m_c[v].subs(dirac.t ** 2, t_vf))}$$\n\n")
+    out.append(f"$m_c$ is the conduction-band orbital moment at $p$ (CONVENTIONS.md §3) and $g = {_tex(form.coupling)}$. "
+               "Summed over the two valley pairings:\n\n")
+    out.append(f"$$\\lambda_K + \\lambda_{{K'}} = {_tex(form.valley_sum)} "
+               r"= -\frac{1}{2}(\delta^v_c + \delta^c_v)\, m_c^{(K)}\, \tilde\Omega\, \tilde G,$$" "\n\n"
+               r"$\tilde G = \frac{(2\varepsilon_0)^2}{(2\varepsilon_0 - \omega)^3} + (\omega \to -\omega)$ (Eq. 8's $G_1$ "
+               r"with $\Delta\varepsilon = 2\varepsilon_0$; even in $\omega$), "
+               r"$\tilde\Omega = \frac{\beta^2 v_f^2}{4 a_0^4 \varepsilon_0^2}$." "\n\n")
+    out.append("Printed (paper Eq. 10): "
+               r"$\lambda^{SS,NA}_{z,K} = -\frac{1}{2}(\delta^v_c + \delta^c_v)\, m^z_0\, \Omega^z_0\, G_0$, "
+               r"$G_0 = \frac{1}{-\omega + 2\varepsilon_0} - (\omega \to -\omega)$, "
+               r"$\Omega^z_0 = \frac{4\beta^2 v_f^2}{a_0^4}\frac{\Delta}{\varepsilon_0}$." "\n\n"
+               "Readings (tests/test_dirac.py): the (δ^v_c + δ^c_v) structure holds for the sum of the two valley "
+               "pairings (each alone weighs δ^c_v and δ^v_c with opposite ω-poles); "
+               r"$G_0 \to \tilde G$ (cubic, and even in ω where the printed $G_0$ is odd); "
+               r"$\Omega^z_0 \to \tilde\Omega = \frac{\Omega^z_0}{(2\varepsilon_0)^2}\cdot\frac{\varepsilon_0}{4\Delta}$ "
+               "(the 1/(2ε₀)² of a molecular Berry curvature restored; no Δ/ε₀; a factor 1/4); "
+               r"$m^z_0 = m_c$ of the valley K ($<0$ for $\Delta > 0$)." "\n")
+    return "".join(out)
+
+
+def dirac_files() -> tuple:
+    """({"dirac_k.py": text}, FORMULAS.md section)."""
+    form = dirac.derive_k_point()
+    return {"dirac_k.py": dirac_module(form)}, dirac_markdown(form)
