@@ -163,6 +163,30 @@ def test_generated_equals_lambdify(nbands, prefix):
             np.testing.assert_allclose(got, ref, rtol=LAMBDIFY, atol=LAMBDIFY * np.abs(ref).max(), err_msg=name)
 
 
+@pytest.mark.parametrize("nbands", [2, 3])
+def test_eq4_kernels_print_the_same_expressions(nbands):
+    """generated/eq4_n{N}.py (the fast path's kernels) = (θ, ∂_{q₀}∂_ω θ) of theta_dq0_n{N}.py at random inputs."""
+    eq4 = importlib.import_module(f"generated.eq4_n{nbands}")
+    dq0 = importlib.import_module(f"generated.theta_dq0_n{nbands}")
+    rng = np.random.default_rng(5)
+    for name, desc in eq4.ARGUMENTS.items():
+        assert set(desc) <= set(dq0.ARGUMENTS[name])        # the ω- and q₀-only derivatives may need more inputs
+        arrays = {}
+        for argname, kind, _ in dq0.ARGUMENTS[name]:
+            if kind in ("omega", "eta_p"):
+                arrays[argname] = 0.01 + rng.random() * 0.2
+            elif kind == "gamma":
+                arrays[argname] = rng.random(nbands) * 0.03
+            elif kind in ("energy", "occupation", "dfde"):
+                arrays[argname] = rng.normal(size=(5, nbands))
+            else:
+                arrays[argname] = rng.normal(size=(5, nbands, nbands)) + 1j * rng.normal(size=(5, nbands, nbands))
+        got = getattr(eq4, name)(*[arrays[d[0]] for d in desc])
+        ref = getattr(dq0, name)(*[arrays[d[0]] for d in dq0.ARGUMENTS[name]])
+        for g, r in ((got[0], ref[0]), (got[1], ref[3])):
+            np.testing.assert_allclose(g, r, rtol=LAMBDIFY, atol=LAMBDIFY * np.abs(r).max(), err_msg=name)
+
+
 # ------------------------------------------------------------------------------------------------
 # (b) generated θ's equal the referee
 # ------------------------------------------------------------------------------------------------
