@@ -30,7 +30,7 @@ def timed_scan(nk, nq=None, nsets=4):
 
 
 def main():
-    print("cost of one q-point (4 damping sets, 3 coset grids, all cores):")
+    print("cost of one q-point (4 damping sets, the nk and 3nk/4 grids):")
     print(f"{'nk':>4} {'s / q':>8}")
     for nk in (24, 48, 72, 96):
         t, _ = timed_scan(nk)
