@@ -31,6 +31,11 @@ def dispersion(path, curves, ylabel: str, out, *, title: str, caption: str | Non
             ax.plot(path.distance, column, lw=1.4, label=label)
         ax.axhline(0.0, color="0.6", lw=0.5)
         ax.legend(frameon=False, fontsize=8)
+    return _finish_path(fig, ax, path, ylabel, title, out, caption)
+
+
+def _finish_path(fig, ax, path, ylabel, title, out, caption):
+    """Axes of a plot along a path: vertical lines and labels at the high-symmetry points, then save."""
     for t in path.ticks:
         ax.axvline(t, color="0.7", lw=0.6)
     ax.set_xticks(path.ticks, path.labels)
@@ -122,12 +127,5 @@ def path_curves(path, curves: dict, errors: dict | None, ylabel: str, out, *, ti
             ax.fill_between(path.distance, values - errors[label], values + errors[label], color=line.get_color(),
                             alpha=0.25, lw=0)
     ax.axhline(0.0, color="0.6", lw=0.5)
-    for t in path.ticks:
-        ax.axvline(t, color="0.7", lw=0.6)
-    ax.set_xticks(path.ticks, path.labels)
-    ax.set_xlim(path.distance[0], path.distance[-1])
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return _finish(fig, out, caption)
+    return _finish_path(fig, ax, path, ylabel, title, out, caption)
