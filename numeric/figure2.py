@@ -66,7 +66,6 @@ class Settings:
     npath: int = 12             # q-points per path segment
     nk_integrand: int = 72      # k-grid of the k-resolved skew integrand at q = K (panel c)
     nmap: int = 201             # mesh of the iso-energy contours (panel a)
-    field_tesla: float = 1.0    # B of panel (h) (first order in B: the map is per tesla)
     workers: int | None = None
     progress: bool | None = None
     etas: dict = field(default_factory=lambda: dict(PAPER_ETAS))
@@ -233,7 +232,7 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
     summary = {"verdicts": [asdict(v) for v in verdicts], "panel_error": errors, "converged_threshold": CONVERGED,
                "seconds": timings, "peak_rss_MiB": peak, "settings": asdict(s),
                "model": model_parameters or {}, "provenance": provenance(),
-               "numbers": _numbers(path, P, M, l0, dl, pscan, mscan),
+               "numbers": _numbers(path, P, M, l0, dl, mscan),
                "degenerate_points": {"count": int(np.sum(~regular)), "moments_muN": at_degenerate}}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
     (out / "REPORT.md").write_text(_report(summary, s))
@@ -304,7 +303,7 @@ def _decide(path, P, PE, M, ME, cscan, l0, dl, generic, wedge_na) -> list:
     return v
 
 
-def _numbers(path, P, M, l0, dl, pscan, mscan) -> dict:
+def _numbers(path, P, M, l0, dl, mscan) -> dict:
     ik = int(np.argmin(np.abs(path.distance - path.ticks[1])))
     return {
         "path_at_K_muN": {p: float(P[p][ik]) for p in P},
