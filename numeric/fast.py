@@ -229,13 +229,15 @@ class _Contracted:
     so they evaluate (2[ℓ], nk, P) entries with P = 2 nsub² pairs instead of (2[ℓ], nk, n_u, n_w, n_A) = 64 nsub² of them.
 
     ``swap`` lays out the (−ω, −q) term of Eq. (4), whose displacement indices are exchanged: pair (a, k₁, b, k₂) is
-    evaluated with u in (b, k₂) and w in (a, k₁).
+    evaluated with u in (b, k₂) and w in (a, k₁). ``rates``: the damping sets, laid on a leading axis (damping enters the
+    kernels only as scalars), so the kernels return (nset, 2[ℓ], nk, P).
     """
 
     EPS_LA = (1.0, -1.0)                 # ε_{ℓk} for (ℓ, k) = (0, 1), (1, 0)
 
-    def __init__(self, inputs: _Inputs, swap: bool):
+    def __init__(self, inputs: _Inputs, swap: bool, rates):
         self.inputs = inputs
+        self.rates = list(rates)
         nsub = inputs.model.nsub
         pairs = [(a, b, k1, 1 - k1) for a in range(nsub) for b in range(nsub) for k1 in (0, 1)]
         self.owner = np.array([a * nsub + b for a, b, _, _ in pairs])          # pair → flat (a, b)
@@ -339,9 +341,7 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     for sign, swap in ((1.0, False), (-1.0, True)):
         inp = _Inputs(problem, sign * q, np.zeros(2))
         inp.omega = sign * omega
-        layout = _Contracted(inp, swap)
-        layout.rates = rates_list
-        terms.append(_eq4_terms(layout, names, resolved))
+        terms.append(_eq4_terms(_Contracted(inp, swap, rates_list), names, resolved))
     plus, minus = terms
     results = []
     for s in range(len(rates_list)):
