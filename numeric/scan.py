@@ -108,7 +108,7 @@ def _one_q(i: int) -> dict:
         out["moment"][part] = m.real[0]
         out["error"][part] = np.abs(m.real[0] - m.real[1])
         if part == "total":
-            out["dissipative"] = m.imag.mean(axis=0)
+            out["dissipative"] = m.imag[0]
     out["l0"] = float(angular_momentum(job.vectors[i])[b])
     dl = np.array([[field_induced_angular_momentum(job.energies[i], job.vectors[i],
                                                    gyroscopic_matrix(grid[s]["Lambda"], masses, 1.0), b)
