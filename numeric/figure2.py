@@ -157,9 +157,9 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
     save(out / "panel_c_integrand", {"k": kf, "skew_density_muN": density}, params | {
         "panel": "c (inset)", "q": K, "nk": s.nk_integrand,
         "meaning": "k-resolved λ^SS of the top branch at q = K: the zone average of skew_density_muN is the moment"})
-    zone_maps(lat, kf, {"λ^SS integrand at q = K": density}, out / "panel_c_integrand.png",
-              title="(c) where the skew-scattering moment at q = K comes from", label="μ_N (zone average = moment)",
-              caption=f"η_p={eb[0]}, η_c={eb[1]}, η_v={eb[2]} eV; nk={s.nk_integrand}")
+    zone_maps(lat, kf, {"electron k (K ↔ K′ pairs)": density}, out / "panel_c_integrand.png",
+              title="(c) k-resolved skew scattering at q = K", label="μ_N (zone average = moment)",
+              caption=f"η_p={eb[0]}, η_c={eb[1]}, η_v={eb[2]} eV; nk={s.nk_integrand}", axis="k")
     timings["c integrand"] = time.perf_counter() - t0
 
     # (d)–(h) over the zone

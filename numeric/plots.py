@@ -88,10 +88,11 @@ def _hexagon(lattice):
                      for a in np.arange(6) * np.pi / 3])
 
 
-def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption: str | None = None):
+def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption: str | None = None, axis: str = "q"):
     """Side-by-side maps over the first Brillouin zone of several quantities known at the points ``q``
     ({subtitle: values}): linear interpolation on the Delaunay triangulation of the points and their periodic images,
-    clipped to the hexagon; diverging colours centred on zero, one colour bar each; axes in 1/Å."""
+    clipped to the hexagon; diverging colours centred on zero, one colour bar each; axes in 1/Å, named ``axis``
+    (q for phonon momenta, k for electronic ones)."""
     from matplotlib.patches import Polygon
     from matplotlib.tri import Triangulation
 
@@ -110,10 +111,10 @@ def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption:
         ax.set_xlim(-r, r)
         ax.set_ylim(-r, r)
         ax.set_aspect("equal")
-        ax.set_xlabel(r"$q_x$ (1/Å)")
-        ax.set_ylabel(r"$q_y$ (1/Å)")
+        ax.set_xlabel(rf"${axis}_x$ (1/Å)")
+        ax.set_ylabel(rf"${axis}_y$ (1/Å)")
         ax.set_title(name, fontsize=10)
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(title, fontsize=11 if len(fields) > 1 else 9)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return _finish(fig, out, caption)
 
