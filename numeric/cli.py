@@ -120,7 +120,7 @@ def lambda_at(args) -> dict:
     """Compute the JSON object of ``phonon-moment lambda`` (also used by tests)."""
     from .damping import rates_from_paper
     from .direct import uniform_problem
-    from .moment import mode_moment, to_bohr_magnetons, to_nuclear_magnetons
+    from .moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
 
     model = _model(args)
     ph = _phonons(model)
@@ -154,6 +154,8 @@ def lambda_at(args) -> dict:
         **{name: to_nuclear_magnetons(mode_moment(getattr(res, name), vectors[:, b], ph.force_constants.masses).real)
            for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")},
         "moment_muN": to_nuclear_magnetons(m.real),
+        "ionic_muN": ionic_moment_muN(vectors[:, b], ph.force_constants.masses, [args.ion_charge] * model.nsub),
+        "ion_charge": args.ion_charge,
         "moment_muB": to_bohr_magnetons(m.real),
         "method": args.method,
         "nk": args.nk,
@@ -162,6 +164,7 @@ def lambda_at(args) -> dict:
         "eta": {"p": args.eta_p, "c": args.eta_c, "v": args.eta_v},
         "seconds": time.perf_counter() - t0,
         "units": {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
+                  "ionic_muN": "μ_N per phonon from the ions as point charges ion_charge·e (numeric/moment.py)",
                   "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
                                "skew_scattering, side_jump",
                   "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
@@ -211,6 +214,8 @@ def cmd_lambda(args) -> int:
         print(f"   {a}: " + "   ".join(f"{z.real:+.6e} {z.imag:+.6e}i" for z in row))
     print(f"moment per phonon m = {out['moment_muN']:+.6e} μ_N = {out['moment_muB']:+.6e} μ_B "
           f"(dissipative part {out['total_dissipative']:+.3e} μ_N)")
+    print(f"ions (charge {out['ion_charge']:g} e): {out['ionic_muN']:+.6e} μ_N; electrons + ions: "
+          f"{out['moment_muN'] + out['ionic_muN']:+.6e} μ_N")
     print(f"  split (CONVENTIONS.md §1.2): adiabatic {out['adiabatic']:+.6e}, non-adiabatic {out['nonadiabatic']:+.6e} "
           f"= skew scattering {out['skew_scattering']:+.6e} + side jump {out['side_jump']:+.6e} μ_N")
     if "kgrid_error_estimate" in out:
@@ -384,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["direct", "generated"], default="generated",
                    help="'generated' (default): the kernels derived by SymPy (phonon-moment derive), q₀-derivative "
                         "analytic; 'direct': the referee solving Eq. 5 numerically (reports its finite-difference error)")
+    p.add_argument("--ion-charge", type=float, default=6.0, metavar="Z",
+                   help="charge of each ion (units of e) for the ionic moment ionic_muN; default 6, bare carbon")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lambda)
 

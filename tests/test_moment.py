@@ -57,3 +57,15 @@ def test_unit_conversions():
     assert np.isclose(to_nuclear_magnetons(m) * MU_N_EV_PER_T * TESLA_PER_NATURAL_FIELD, m, rtol=EXACT)
     assert np.isclose(to_nuclear_magnetons(m) / to_bohr_magnetons(m), MU_B_EV_PER_T / MU_N_EV_PER_T, rtol=EXACT)
     assert np.isclose(MU_B_EV_PER_T / MU_N_EV_PER_T, 1836.15267, rtol=1e-8)    # proton/electron mass ratio
+
+
+def test_ionic_moment_of_a_circular_ion_is_Z_mp_over_M():
+    """A charge Ze of mass M on a circle with angular momentum ħ carries Z (m_p/M) μ_N; a linear mode carries none."""
+    from numeric.moment import ionic_moment_muN
+
+    mp_u = 1.007276466621                                  # proton mass in u (CODATA 2018)
+    circ = np.array([1, 1j, 0, 0]) / np.sqrt(2)           # sublattice A counter-clockwise, B at rest
+    assert ionic_moment_muN(circ, (12.011, 12.011), (6, 6)) == pytest.approx(6 * mp_u / 12.011, rel=1e-9)
+    assert ionic_moment_muN(np.array([1, 0, 1, 0]) / np.sqrt(2), (12.0, 12.0), (6, 6)) == 0.0
+    opposite = np.array([1, 1j, 1, -1j]) / 2              # the two sublattices circle oppositely: cancels (C2T case)
+    assert abs(ionic_moment_muN(opposite, (12.0, 12.0), (6, 6))) < 1e-15
