@@ -58,7 +58,7 @@ def cmd_bands(args) -> int:
     from .bands import band_data
     from .brillouin import high_symmetry_path
     from .io import save
-    from .plots import dispersion, zone_map
+    from .plots import dispersion, zone_hexagon, zone_map
 
     out = Path(args.out)
     model = _model(args)
@@ -78,8 +78,7 @@ def cmd_bands(args) -> int:
     ax = np.linspace(-span, span, n)
     kx, ky = np.meshgrid(ax, ax, indexing="xy")
     ev = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
-    hexagon = np.array([np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ K
-                        for a in np.arange(6) * np.pi / 3])
+    hexagon = zone_hexagon(lat)
     save(out / "valence_isoenergy", {"kx": kx, "ky": ky, "valence_eV": ev}, params)
     zone_map(kx, ky, ev, out / "valence_isoenergy.png", title="(a) valence-band iso-energy contours",
              label="valence energy (eV)", contours=True, hexagon=hexagon, caption=caption)

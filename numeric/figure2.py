@@ -29,7 +29,7 @@ from .direct import Problem
 from .fast import lambda_generated_rates
 from .io import provenance, save
 from .moment import mode_moments, to_nuclear_magnetons
-from .plots import path_curves, zone_map, zone_maps
+from .plots import path_curves, zone_hexagon, zone_map, zone_maps
 from .scan import RELIABLE_NK, scan_branch
 from .zone import irreducible_wedge
 
@@ -116,8 +116,7 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
     axis = np.linspace(-span, span, s.nmap)
     kx, ky = np.meshgrid(axis, axis, indexing="xy")
     ev = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
-    hexagon = np.array([[np.cos(a) * K[0] - np.sin(a) * K[1], np.sin(a) * K[0] + np.cos(a) * K[1]]
-                        for a in np.arange(6) * np.pi / 3])
+    hexagon = zone_hexagon(lat)
     save(out / "panel_a", {"kx": kx, "ky": ky, "valence_eV": ev}, params)
     zone_map(kx, ky, ev, out / "panel_a.png", title="(a) valence-band iso-energy contours", label="valence energy (eV)",
              contours=True, hexagon=hexagon, caption=caption)

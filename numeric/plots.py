@@ -82,7 +82,8 @@ def _zone_points(lattice, q, values, margin: float = 1.15):
     return pts[keep], vals[keep]
 
 
-def _hexagon(lattice):
+def zone_hexagon(lattice):
+    """The six corners of the first Brillouin zone (K, K′, …), 1/Å."""
     c = lattice.point("K")
     return np.array([[np.cos(a) * c[0] - np.sin(a) * c[1], np.sin(a) * c[0] + np.cos(a) * c[1]]
                      for a in np.arange(6) * np.pi / 3])
@@ -97,7 +98,7 @@ def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption:
     from matplotlib.tri import Triangulation
 
     fig, axes = plt.subplots(1, len(fields), figsize=(4.4 * len(fields), 4.0), squeeze=False)
-    hexagon = _hexagon(lattice)
+    hexagon = zone_hexagon(lattice)
     for ax, (name, values) in zip(axes[0], fields.items()):
         pts, vals = _zone_points(lattice, q, values)
         vmax = float(np.abs(vals).max()) or 1.0
