@@ -13,7 +13,7 @@ CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -292,6 +292,22 @@ class _Contracted:
         return value
 
 
+    def kernel(self, name):
+        """∂_{q₀ℓ}∂_ω θ of one eq4 kernel at every point, shape (nset, 2[ℓ], nk, P), unweighted."""
+        gen = _kernels("eq4", self.inputs.nb)
+        _, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        return np.broadcast_to(dqw, (len(self.rates), 2, self.inputs.nk, len(self.owner)))
+
+    def theta2(self):
+        return self.kernel("theta2")
+
+    def to_matrix(self, per_pair):
+        """(…, P) summed over k (and ℓ) → ¼ × sign × (…, nsub, nsub), the contraction of :func:`_eq4_terms`."""
+        nsub = self.inputs.model.nsub
+        ab = per_pair @ np.eye(nsub * nsub)[self.owner]
+        return 0.25 * (-1.0 if self.swap else 1.0) * ab.reshape(ab.shape[:-1] + (nsub, nsub))
+
+
 def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
     """{name: (¼ Σ_ℓ,k,k₁,k₂ ε ε ∂_{q₀ℓ}∂_ω θ, shape (nset, nsub, nsub), of one term of Eq. (4) for each damping set
     in ``layout.rates``; max|θ(q₀ = 0)| on those components)}.
@@ -327,21 +343,42 @@ def lambda_generated(problem, omega, q, *, split: bool = True) -> dict:
     return lambda_generated_rates(problem, omega, q, [problem.rates], split=split)[0]
 
 
-def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True, resolved: bool = False) -> list:
+def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True, resolved: bool = False,
+                           resonances: bool = False) -> list:
     """:func:`lambda_generated` for several damping sets at one (ω, q), sharing the band data and vertices (which do
     not depend on damping); ``problem.rates`` is ignored. Returns one dict per entry of ``rates_list``.
 
     ``resolved=True`` returns every matrix per k-point, shape (nk, nsub, nsub): the weighted contribution of k (the
-    (ω, q) term at k plus the (−ω, −q) term at the same k), which sums to the total — the k-resolved integrand."""
+    (ω, q) term at k plus the (−ω, −q) term at the same k), which sums to the total — the k-resolved integrand.
+
+    ``resonances=True`` integrates θ²'s intraband pole part analytically where the grid cannot resolve it
+    (numeric/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
+    out["resonances"]."""
     q = np.asarray(q, float)
     names = ("theta1_adiabatic", "theta1_skew_scattering", "theta1_side_jump") if split else ("theta1",)
     names = names + ("theta2", "theta3")
     rates_list = list(rates_list)
-    terms = []
+    if resolved and resonances:
+        raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=None with it")
+    terms, diagnostics = [], []
     for sign, swap in ((1.0, False), (-1.0, True)):
         inp = _Inputs(problem, sign * q, np.zeros(2))
         inp.omega = sign * omega
-        terms.append(_eq4_terms(_Contracted(inp, swap, rates_list), names, resolved))
+        layout = _Contracted(inp, swap, rates_list)
+        terms.append(_eq4_terms(layout, names, resolved))
+        if resonances:
+            from .resonance import pole_part_correction
+
+            def factory(k, sign=sign, swap=swap):
+                sub = _Inputs(replace(problem, k=k, weights=np.ones(len(k))), sign * q, np.zeros(2))
+                sub.omega = sign * omega
+                return _Contracted(sub, swap, rates_list)
+
+            corr, info = pole_part_correction(factory, problem, sign * omega, sign * q, rates_list)
+            if np.ndim(corr):                     # 0.0 when no triangle needed the treatment
+                terms[-1]["theta2"] = (terms[-1]["theta2"][0] + layout.to_matrix(corr.sum(axis=1)),
+                                       terms[-1]["theta2"][1])
+            diagnostics.append(info)
     plus, minus = terms
     results = []
     for s in range(len(rates_list)):
@@ -357,5 +394,7 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
             out["skew_scattering"] = contracted["theta1_skew_scattering"] / 8
             out["side_jump"] = contracted["theta1_side_jump"] / 8
             out["nonadiabatic"] = out["skew_scattering"] + out["side_jump"]
+        if resonances:
+            out["resonances"] = diagnostics
         results.append(out)
     return results
