@@ -134,7 +134,8 @@ def lambda_at(args) -> dict:
     rates = rates_from_paper(args.eta_p, args.eta_c, args.eta_v, model.nsub)
     t0 = time.perf_counter()
     problem = uniform_problem(model, args.nk, rates, mu=args.mu, temperature=args.temperature)
-    res = _solve(args.method, problem, omega, q)
+    resonances = args.method == "generated" and not args.no_resonances
+    res = _solve(args.method, problem, omega, q, resonances)
     m = mode_moment(res.Lambda, vectors[:, b], ph.force_constants.masses)
     out = {
         "q": [float(x) for x in q],
@@ -157,6 +158,7 @@ def lambda_at(args) -> dict:
         "ion_charge": args.ion_charge,
         "moment_muB": to_bohr_magnetons(m.real),
         "method": args.method,
+        "resonances": resonances,
         "nk": args.nk,
         "fd_error_Lambda": res.fd_error if np.isfinite(res.fd_error) else None,
         "theta_at_zero_q0": res.theta_at_zero_q0,
@@ -172,7 +174,8 @@ def lambda_at(args) -> dict:
     }
     if args.tolerance is not None:
         finer = int(np.ceil(1.5 * args.nk))
-        res2 = _solve(args.method, uniform_problem(model, finer, rates, mu=args.mu, temperature=args.temperature), omega, q)
+        res2 = _solve(args.method, uniform_problem(model, finer, rates, mu=args.mu, temperature=args.temperature), omega, q,
+                      resonances)
         # judged on Λ (the moment of a linearly polarized mode is zero, so its relative change is meaningless)
         err = float(np.abs(res2.Lambda - res.Lambda).max() / max(np.abs(res2.Lambda).max(), 1e-300))
         out["kgrid_error_estimate"] = err
@@ -183,13 +186,14 @@ def lambda_at(args) -> dict:
     return out
 
 
-def _solve(method, problem, omega, q):
-    """Λ by the referee ("direct") or through the derived kernels ("generated"), as a LambdaResult."""
+def _solve(method, problem, omega, q, resonances=False):
+    """Λ by the referee ("direct", uniform grid) or through the derived kernels ("generated"; with ``resonances`` the
+    force route's intraband resonances are integrated analytically, CONVENTIONS.md §7.1), as a LambdaResult."""
     from .direct import LambdaResult, lambda_matrix
     if method == "direct":
         return lambda_matrix(problem, omega, q)
-    from .fast import lambda_generated
-    r = lambda_generated(problem, omega, q)
+    from .fast import lambda_generated_rates
+    r = lambda_generated_rates(problem, omega, q, [problem.rates], resonances=resonances)[0]
     return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
                         float("nan"), r["theta_at_zero_q0"], r["adiabatic"], r["nonadiabatic"], r["skew_scattering"],
                         r["side_jump"], 0.0)
@@ -206,7 +210,8 @@ def cmd_lambda(args) -> int:
         return 0
     L = np.array([[complex(*z) for z in row] for row in out["Lambda"]])
     print(f"q = ({out['q'][0]:.6f}, {out['q'][1]:.6f}) 1/Å   branch {out['branch']}   ħω = {out['omega']:.6f} eV   "
-          f"nk = {out['nk']}   method = {out['method']}")
+          f"nk = {out['nk']}   method = {out['method']}" + ("   (resonances integrated analytically)" if out["resonances"]
+                                                          else ""))
     print(f"eta_p, eta_c, eta_v = {args.eta_p}, {args.eta_c}, {args.eta_v} eV")
     print("Λ^{ab}_zz (e = ħ = 1, per cell):")
     for a, row in zip("AB", L):
@@ -254,7 +259,7 @@ def cmd_path(args) -> int:
         raise ParameterError("--branch must be an optical branch (2 or 3) along a path through Γ, where the acoustic "
                              "branches have ω = 0 and the moment per phonon diverges.")
     scan = scan_branch(model, ph, path.k, branch=branch, etas=_etas(args), nk=args.nk, mu=args.mu,
-                       temperature=args.temperature, workers=args.workers)
+                       temperature=args.temperature, workers=args.workers, resonances=not args.no_resonances)
     out = Path(args.out)
     cols = _scan_columns(scan)
     params = {"model": {k: v for k, v in vars(args).items() if k != "func"}, "path": "G-K-M-G", "branch": branch,
@@ -297,7 +302,7 @@ def cmd_map(args) -> int:
         raise ParameterError("--branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
     wedge = irreducible_wedge(model.lattice, args.nq)
     scan = scan_branch(model, ph, wedge.k, branch=branch, etas=_etas(args), nk=args.nk, mu=args.mu,
-                       temperature=args.temperature, workers=args.workers)
+                       temperature=args.temperature, workers=args.workers, resonances=not args.no_resonances)
     fields = {p: wedge.unfold(scan.moment[p][0], pseudoscalar=True) for p in PARTS}
     errors = {p: wedge.unfold(scan.error[p][0], pseudoscalar=False) for p in PARTS}
     q = fold(model.lattice, wedge.grid)
@@ -324,9 +329,11 @@ def cmd_figure2(args) -> int:
 
     model = _model(args)
     if args.quick:
-        s = Settings(nk=8, nq=6, npath=3, nk_integrand=12, nmap=41, workers=args.workers)
+        s = Settings(nk=8, nq=6, npath=3, nk_integrand=12, nmap=41, workers=args.workers,
+                     resonances=not args.no_resonances)
     else:
-        s = Settings(nk=args.nk, nq=args.nq, npath=args.npath, nk_integrand=args.nk_integrand, workers=args.workers)
+        s = Settings(nk=args.nk, nq=args.nq, npath=args.npath, nk_integrand=args.nk_integrand, workers=args.workers,
+                     resonances=not args.no_resonances)
     parameters = {k: getattr(args, k) for k in ("t", "delta", "tprime", "beta", "a0", "mu", "temperature")}
     summary = figure2(args.out, model, _phonons(model), s, parameters)
     print(f"wrote {args.out}/REPORT.md, summary.json and panels a–h (.png, .npz, .json)")
@@ -388,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["direct", "generated"], default="generated",
                    help="'generated' (default): the kernels derived by SymPy (phonon-moment derive), q₀-derivative "
                         "analytic; 'direct': the referee solving Eq. 5 numerically (reports its finite-difference error)")
+    p.add_argument("--no-resonances", action="store_true",
+                   help="generated method: leave the force route's intraband resonances on the uniform grid (the "
+                        "referee, --method direct, always does; CONVENTIONS.md §7.1)")
     p.add_argument("--ion-charge", type=float, default=6.0, metavar="Z",
                    help="charge of each ion (units of e) for the ionic moment ionic_muN; default 6, bare carbon")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -400,6 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/path", help="output folder (default out/path)")
+    p.add_argument("--no-resonances", action="store_true",
+                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
+                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
     p.set_defaults(func=cmd_path)
 
     p = sub.add_parser("map", help="moment of a branch over the zone (C3v wedge, unfolded; μ_N, error estimates)")
@@ -409,6 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/map", help="output folder (default out/map)")
+    p.add_argument("--no-resonances", action="store_true",
+                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
+                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("figure2", help="the paper's Fig. 2, panels (a)-(h), data and REPORT.md deciding its claims",
@@ -423,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quick", action="store_true", help="a coarse smoke run (nk 8, nq 6): minutes → seconds")
     p.add_argument("--out", default="out/figure2", help="output folder (default out/figure2)")
+    p.add_argument("--no-resonances", action="store_true",
+                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
+                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
     p.set_defaults(func=cmd_figure2)
 
     p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected")

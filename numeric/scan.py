@@ -9,9 +9,10 @@ error, which bounds the finer grid's wherever the quadrature error falls with th
 this against much finer grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them
 to rounding. Two other estimates were tried and rejected: the spread over grids shifted by ±K/nk (same density) missed
 the error by up to 7× at generic q, where intraband features of width ~η are under-resolved; halving the grid (nk/2)
-was safe but ~75× pessimistic at K, where convergence is exponential. Where under-resolved features dominate — generic
-q, whose moments are 10³–10⁴ times smaller than at K — convergence is erratic; the estimate is claimed (and tested) for
-nk ≥ 24, down to 1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
+was safe but ~75× pessimistic at K, where convergence is exponential. The force route's intraband resonances, which
+no affordable uniform grid resolves, are integrated analytically on both grids (``resonances``, numeric/resonance.py);
+without that, λ^A near K scatters by 1–5 % between grids. The estimate is claimed (and tested) for nk ≥ 24, down to
+1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
 ``dissipative``.
 """
@@ -85,8 +86,9 @@ _JOB = None     # set before worker processes fork; read by _one_q
 
 
 class _Job:
-    def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature):
+    def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature, resonances):
         self.model, self.phonons, self.q, self.branch = model, phonons, q, branch
+        self.resonances = resonances
         self.rates = [rates_from_paper(*e, model.nsub) for e in etas]
         self.problems = [Problem(model, k, w, self.rates[0], mu, temperature)
                          for k, w in estimate_grids(model.lattice, nk)]
@@ -98,7 +100,8 @@ def _one_q(i: int) -> dict:
     b = job.branch
     omega, e = job.energies[i, b], job.vectors[i, :, b]
     masses = job.phonons.force_constants.masses
-    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates) for pb in job.problems]
+    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances)
+                for pb in job.problems]
     out = {"Lambda": {}, "moment": {}, "error": {}}
     for part in PARTS:
         key = _KEY.get(part, part)
@@ -123,10 +126,13 @@ def default_workers() -> int:
 
 
 def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.0, temperature: float = 0.0,
-                workers: int | None = None, progress: bool | None = None, desc: str = "q-points") -> BranchScan:
+                workers: int | None = None, progress: bool | None = None, desc: str = "q-points",
+                resonances: bool = True) -> BranchScan:
     """Λ, its exact split and the moments of ``branch`` at every q (nq, 2), for each damping set in ``etas``
     (a sequence of (η_p, η_c, η_v) in eV), on the nk×nk grid, with the error estimate of :func:`estimate_grids`.
 
+    ``resonances`` (default on) integrates the force route's intraband resonances analytically (numeric/resonance.py,
+    CONVENTIONS.md §7.1); off, everything stays on the uniform grids (scattered by 1–5 % near K at the paper's η's).
     ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
     terminals only.
     """
@@ -140,7 +146,7 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     if np.any(energies < 1e-4):
         raise ParameterError(f"branch {branch} has ħω ≈ 0 at some q (an acoustic branch at Γ): the moment per phonon "
                              "diverges as 1/ω; choose an optical branch or leave Γ out.")
-    _JOB = _Job(model, phonons, q, branch, etas, nk, mu, temperature)
+    _JOB = _Job(model, phonons, q, branch, etas, nk, mu, temperature, resonances)
     workers = default_workers() if workers is None else max(1, int(workers))
     bar = dict(total=len(q), desc=desc, disable=(None if progress is None else not progress))
     try:

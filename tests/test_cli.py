@@ -73,14 +73,15 @@ def test_bands_writes_figures_and_data(tmp_path, capsys):
 
 
 def test_path_writes_the_split_and_its_parts_add_up(tmp_path, capsys):
-    code, out = run(capsys, "path", "--npath", "2", "--nk", "6", "--workers", "1", "--out", str(tmp_path))
+    code, out = run(capsys, "path", "--npath", "2", "--nk", "6", "--workers", "1", "--no-resonances",
+                    "--out", str(tmp_path))
     assert code == 0
     data = np.loadtxt(tmp_path / "path.csv", delimiter=",", skiprows=1)
     total, adiabatic, nonadiabatic, skew, side_jump = data[:, 4:9].T
     np.testing.assert_allclose(adiabatic + nonadiabatic, total, atol=1e-12 * np.abs(total).max())
     np.testing.assert_allclose(skew + side_jump, nonadiabatic, atol=1e-12 * np.abs(total).max())
     assert np.all(data[:, 9:] >= 0) and np.abs(nonadiabatic).max() > 1e-3 * np.abs(total).max()
-    # the value at K (row 2) equals the referee's, computed independently on the same two grids
+    # the value at K (row 2) equals the referee's, computed independently on the same grid (both uniform: --no-resonances)
     at_K = referee_moment(np.array(json.loads(run(capsys, "lambda", "--point", "K", "--nk", "6", "--json")[1].out)["q"]))
     assert abs(at_K - total[2]) < 1e-7 * abs(at_K)
     for ext in (".png", ".npz", ".json", ".csv"):
@@ -94,17 +95,25 @@ def test_path_refuses_an_acoustic_branch(capsys):
 
 
 def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
-    code, _ = run(capsys, "map", "--nq", "3", "--nk", "6", "--out", str(tmp_path))
-    assert code == 0
-    with np.load(tmp_path / "map.npz") as data:
-        q, total = data["q"], data["total_muN"]
-        parts = data["adiabatic_muN"] + data["skew_scattering_muN"] + data["side_jump_muN"]
-    assert np.abs(total).max() > 0
-    np.testing.assert_allclose(parts, total, atol=1e-12 * np.abs(total).max())
-    # odd under y → −y on a mirror-symmetric grid; Γ is left out: there the mirror swaps the two circular members of
-    # the degenerate optical pair, so the top branch at Γ is not mapped onto itself
-    away = np.linalg.norm(q, axis=1) > 1e-9
-    assert abs(total[away].sum()) < 1e-9 * np.abs(total).max()
+    maps = {}
+    for flags in ((), ("--no-resonances",)):            # the default (resonances treated) and the plain uniform sum
+        out = tmp_path / ("uniform" if flags else "default")
+        code, _ = run(capsys, "map", "--nq", "3", "--nk", "6", *flags, "--out", str(out))
+        assert code == 0
+        with np.load(out / "map.npz") as data:
+            q, total = data["q"], data["total_muN"]
+            parts = data["adiabatic_muN"] + data["skew_scattering_muN"] + data["side_jump_muN"]
+        maps[flags] = total
+        assert np.abs(total).max() > 0
+        np.testing.assert_allclose(parts, total, atol=1e-12 * np.abs(total).max())
+        # odd under y → −y on a mirror-symmetric grid; Γ is left out: there the mirror swaps the two circular members
+        # of the degenerate optical pair, so the top branch at Γ is not mapped onto itself
+        away = np.linalg.norm(q, axis=1) > 1e-9
+        assert abs(total[away].sum()) < 1e-9 * np.abs(total).max()
+        for name in ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump"):
+            assert (out / f"map_{name}.png").stat().st_size > 0
+    # the plain map at K equals the referee on the same grid
+    total = maps[("--no-resonances",)]
     from numeric.lattice import honeycomb
     lat = honeycomb()
     K = lat.point("K")
@@ -114,8 +123,6 @@ def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
     distance = lambda p: np.min(np.linalg.norm(q[:, None, :] - p - G[None], axis=-1), axis=1)   # modulo G
     i, j = np.argmin(distance(K)), np.argmin(distance(-K))
     assert abs(total[i] - at_K) < 1e-7 * abs(at_K) and abs(total[j] + at_K) < 1e-7 * abs(at_K)
-    for name in ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump"):
-        assert (tmp_path / f"map_{name}.png").stat().st_size > 0
 
 
 def test_numeric_entry_point_does_not_import_sympy():
@@ -129,8 +136,8 @@ def test_numeric_entry_point_does_not_import_sympy():
 
 def test_generated_method_agrees_with_the_referee_through_the_cli(capsys):
     outs = []
-    for method in ("direct", "generated"):
-        code, out = run(capsys, "lambda", "--point", "K", "--nk", "9", "--method", method, "--json")
+    for method in ("direct", "generated"):      # the same uniform grid: the resonance treatment off
+        code, out = run(capsys, "lambda", "--point", "K", "--nk", "9", "--method", method, "--no-resonances", "--json")
         outs.append(json.loads(out.out))
-    assert outs[1]["method"] == "generated" and outs[1]["fd_error_Lambda"] is None
+    assert outs[1]["method"] == "generated" and outs[1]["fd_error_Lambda"] is None and not outs[1]["resonances"]
     assert abs(outs[0]["total"] - outs[1]["total"]) < 1e-6 * abs(outs[0]["total"])

@@ -1,9 +1,12 @@
 """``phonon-moment figure2`` end to end at reduced resolution (SPEC §5; issue: Fig. 2 and limits).
 
-The run must write every panel with its data and a REPORT.md that decides every claim; two of its numbers are checked
+The run must write every panel with its data and a REPORT.md that decides every claim. Two of its numbers are checked
 against evaluations that share nothing with numeric/scan.py or the generated kernels: the moment at K in panel (b) and
 the field-induced angular momentum of panel (h) at K, from the referee's Λ and the exact solution of the phonon
-equation of motion in a small field (numeric/angular.py's ``modes_in_field``, no perturbation theory in B).
+equation of motion in a small field (numeric/angular.py's ``modes_in_field``, no perturbation theory in B). The referee
+sums the same uniform grid, so those comparisons use ``--no-resonances``; the default run (the force route's
+resonances integrated analytically, numeric/resonance.py, checked in tests/test_resonance.py) must differ from it in
+λ^A only.
 """
 
 import json
@@ -26,6 +29,20 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("figure2")
     assert main(["figure2", "--quick", "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def uniform_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("figure2_uniform")
+    assert main(["figure2", "--quick", "--no-resonances", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_resonance_treatment_changes_only_the_adiabatic_part(run, uniform_run):
+    with np.load(run / "panel_d.npz") as a, np.load(uniform_run / "panel_d.npz") as b:
+        for part in ("nonadiabatic", "skew_scattering", "side_jump"):
+            np.testing.assert_allclose(a[f"{part}_muN"], b[f"{part}_muN"], rtol=0, atol=1e-12)
+        assert np.abs(a["adiabatic_muN"] - b["adiabatic_muN"]).max() > 1e-6 * np.abs(b["adiabatic_muN"]).max()
 
 
 def test_every_panel_is_written_with_data_and_parameters(run):
@@ -55,16 +72,16 @@ def test_report_decides_every_claim_with_numbers(run):
     assert len(c3) == 2 and all(v["passed"] for v in c3)
 
 
-def test_panel_b_at_K_equals_the_referee(run):
-    with np.load(run / "panel_b.npz") as d:
+def test_panel_b_at_K_equals_the_referee(uniform_run):
+    with np.load(uniform_run / "panel_b.npz") as d:
         q, total = d["q"], d["total_muN"]
     i = int(np.argmin(np.linalg.norm(q - q[len(q) // 3], axis=1)))          # G-K-M-G: K closes the first third
     expected = referee_moment(q[i], eta=(0.04, 0.04, 0.04), nk=QUICK_NK)
     assert abs(total[i] - expected) < AGREE * abs(expected)
 
 
-def test_panel_h_field_induced_angular_momentum_equals_the_exact_field_solution(run):
-    with np.load(run / "panel_h.npz") as d:
+def test_panel_h_field_induced_angular_momentum_equals_the_exact_field_solution(uniform_run):
+    with np.load(uniform_run / "panel_h.npz") as d:
         q, dl = d["q"], d["dl_per_tesla"]
     i = int(np.argmax(np.abs(dl)))
     Lam, energies, vectors, ph = referee_lambda(q[i], eta=(0.02, 0.004, 0.02), nk=QUICK_NK)

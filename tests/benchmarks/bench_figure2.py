@@ -19,22 +19,23 @@ from numeric.scan import scan_branch
 from numeric.zone import irreducible_wedge
 
 
-def timed_scan(nk, nq=None, nsets=4):
+def timed_scan(nk, nq=None, nsets=4, resonances=True):
     model = honeycomb_model()
     ph = Phonons(model.lattice, saito_graphene())
     q = irreducible_wedge(model.lattice, nq).k if nq else np.array([model.lattice.point("K")])
     etas = [(0.02, 0.002, 0.004), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04)][:nsets]
     t = time.perf_counter()
-    scan_branch(model, ph, q, branch=3, etas=etas, nk=nk, progress=False)
+    scan_branch(model, ph, q, branch=3, etas=etas, nk=nk, progress=False, resonances=resonances)
     return time.perf_counter() - t, len(q)
 
 
 def main():
-    print("cost of one q-point (4 damping sets, the nk and 3nk/4 grids):")
-    print(f"{'nk':>4} {'s / q':>8}")
+    print("cost of one q-point at K (4 damping sets, the nk and 3nk/4 grids), with and without the resonance treatment:")
+    print(f"{'nk':>4} {'s / q':>8} {'uniform':>8}")
     for nk in (24, 48, 72, 96):
         t, _ = timed_scan(nk)
-        print(f"{nk:>4} {t:8.2f}")
+        u, _ = timed_scan(nk, resonances=False)
+        print(f"{nk:>4} {t:8.2f} {u:8.2f}")
     print("\ncost of a zone map at nk = 24 against the q-grid:")
     print(f"{'nq':>4} {'wedge q':>8} {'s':>8}")
     for nq in (6, 12, 18):
