@@ -370,6 +370,12 @@ def cmd_derive(args) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+def _resonance_option(p):
+    p.add_argument("--no-resonances", action="store_true",
+                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
+                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="phonon-moment", description=(
         "Phonon magnetic moment with relaxation (Xue, Qiao, Gao, Niu 2025). Energies in eV, wave vectors in 1/Å."))
@@ -410,9 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--npath", type=int, default=10, help="q-points per path segment (default 10)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/path", help="output folder (default out/path)")
-    p.add_argument("--no-resonances", action="store_true",
-                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
-                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
+    _resonance_option(p)
     p.set_defaults(func=cmd_path)
 
     p = sub.add_parser("map", help="moment of a branch over the zone (C3v wedge, unfolded; μ_N, error estimates)")
@@ -422,9 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nq", type=int, default=12, help="phonon q-grid nq×nq before symmetry reduction (default 12)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--out", default="out/map", help="output folder (default out/map)")
-    p.add_argument("--no-resonances", action="store_true",
-                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
-                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
+    _resonance_option(p)
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("figure2", help="the paper's Fig. 2, panels (a)-(h), data and REPORT.md deciding its claims",
@@ -439,9 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--quick", action="store_true", help="a coarse smoke run (nk 8, nq 6): minutes → seconds")
     p.add_argument("--out", default="out/figure2", help="output folder (default out/figure2)")
-    p.add_argument("--no-resonances", action="store_true",
-                   help="leave the force route's intraband resonances on the uniform grid (faster; scatters by 1-5 %% "
-                        "near K at the paper's damping; CONVENTIONS.md §7.1)")
+    _resonance_option(p)
     p.set_defaults(func=cmd_figure2)
 
     p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected")

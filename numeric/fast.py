@@ -293,18 +293,19 @@ class _Contracted:
 
 
     def kernel(self, name):
-        """∂_{q₀ℓ}∂_ω θ of one eq4 kernel at every point, shape (nset, 2[ℓ], nk, P), unweighted."""
+        """One eq4 kernel at every point, unweighted: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ of shape (nset, 2[ℓ], nk, P))."""
         gen = _kernels("eq4", self.inputs.nb)
-        _, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
-        return np.broadcast_to(dqw, (len(self.rates), 2, self.inputs.nk, len(self.owner)))
+        val, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        return val, np.broadcast_to(dqw, (len(self.rates), 2, self.inputs.nk, len(self.owner)))
 
     def theta2(self):
-        return self.kernel("theta2")
+        """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
+        return self.kernel("theta2")[1]
 
     def to_matrix(self, per_pair):
-        """(…, P) summed over k (and ℓ) → ¼ × sign × (…, nsub, nsub), the contraction of :func:`_eq4_terms`."""
+        """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
         nsub = self.inputs.model.nsub
-        ab = per_pair @ np.eye(nsub * nsub)[self.owner]
+        ab = per_pair @ np.eye(nsub * nsub)[self.owner]                  # pair → flat (a, b)
         return 0.25 * (-1.0 if self.swap else 1.0) * ab.reshape(ab.shape[:-1] + (nsub, nsub))
 
 
@@ -313,19 +314,12 @@ def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
     in ``layout.rates``; max|θ(q₀ = 0)| on those components)}.
 
     ``resolved`` keeps the k axis, (nset, nk, nsub, nsub): each k-point's weighted contribution (they sum to the total)."""
-    inp = layout.inputs
-    gen = _kernels("eq4", inp.nb)
-    w = np.asarray(inp.problem.weights, float)
-    nsub = inp.model.nsub
-    sign = -1.0 if layout.swap else 1.0
-    onehot = np.eye(nsub * nsub)[layout.owner]                          # pair → flat (a, b)
+    w = np.asarray(layout.inputs.problem.weights, float)
     out = {}
     for name in names:
-        val, dqw = getattr(gen, name)(*[layout.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
-        dqw = np.broadcast_to(dqw, (len(layout.rates), 2, inp.nk, len(layout.owner)))
+        val, dqw = layout.kernel(name)
         per_pair = np.einsum("slkp,k->skp", dqw, w) if resolved else np.einsum("slkp,k->sp", dqw, w)
-        ab = per_pair @ onehot
-        out[name] = (0.25 * sign * ab.reshape(ab.shape[:-1] + (nsub, nsub)), float(np.abs(val).max()))
+        out[name] = (layout.to_matrix(per_pair), float(np.abs(val).max()))
     return out
 
 
@@ -359,7 +353,9 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     names = names + ("theta2", "theta3")
     rates_list = list(rates_list)
     if resolved and resonances:
-        raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=None with it")
+        raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
+    if resonances:
+        from .resonance import pole_part_correction         # kept out of the plain path's imports
     terms, diagnostics = [], []
     for sign, swap in ((1.0, False), (-1.0, True)):
         inp = _Inputs(problem, sign * q, np.zeros(2))
@@ -367,8 +363,6 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
         layout = _Contracted(inp, swap, rates_list)
         terms.append(_eq4_terms(layout, names, resolved))
         if resonances:
-            from .resonance import pole_part_correction
-
             def factory(k, sign=sign, swap=swap):
                 sub = _Inputs(replace(problem, k=k, weights=np.ones(len(k))), sign * q, np.zeros(2))
                 sub.omega = sign * omega

@@ -23,9 +23,9 @@ the other bands' poles). Then, with z_n = ω − i(η_p + 2γ_n),
 
 over the base triangles T of the uniform grid (two per grid cell) where the pole part P varies too fast for the
 trapezoidal rule (spread of g_n over T > :data:`SPREAD` × (distance of ω from it + width)). Each such T is cut into
-4^:data:`LEVELS` triangles on which g_n, computed exactly at their vertices, is linear; R̃ is interpolated linearly
-from T's vertices; and ∫ (z − g)^{−p} over a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided
-difference of the second antiderivative F (Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant
+4^:data:`LEVELS` triangles on which g_n, computed exactly at their vertices, is linear; R̃ is interpolated
+quadratically from T's vertices and its neighbours' far vertices (:func:`_quadratic_weights`); and ∫ (z − g)^{−p} over
+a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided difference of the second antiderivative F (Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant
 coherences are first order, between states of equal occupation, hence zero) and are left on the uniform grid.
 """
 
@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .bands import diagonalize
+from .brillouin import uniform_grid
 from .checks import ParameterError
 
 NODES = 8           # contour nodes per pole
@@ -47,8 +48,7 @@ SMALL = 0.02        # relative spread below which divided differences use their 
 
 def _uniform_nk(problem) -> int:
     nk = int(round(np.sqrt(len(problem.k))))
-    frac = np.stack(np.meshgrid(np.arange(nk), np.arange(nk), indexing="ij"), -1).reshape(-1, 2) / nk
-    if nk * nk != len(problem.k) or not np.allclose(problem.k, frac @ problem.model.lattice.reciprocal, atol=1e-12):
+    if nk * nk != len(problem.k) or not np.allclose(problem.k, uniform_grid(problem.model.lattice, nk)[0], atol=1e-12):
         raise ParameterError("the resonance treatment needs the Γ-centred uniform grid (brillouin.uniform_grid) as the "
                              "problem's k-points: build the problem with uniform_problem, or pass resonances=False.")
     return nk
@@ -96,7 +96,7 @@ def _subdivision(levels: int):
 
 
 def _antiderivative(p: int, z, x, order: int):
-    """d^order/dx^order of F_p, where F_p'' = (z − x)^{−p} (F_p: second antiderivative; order 0 … 4)."""
+    """d^order/dx^order of F_p, where F_p'' = (z − x)^{−p} (F_p: second antiderivative; order ≥ 0)."""
     u = z - x
     if order == 0:
         return {1: u * np.log(u), 2: -np.log(u), 3: 0.5 / u}[p]
@@ -134,17 +134,27 @@ def _divided_difference(p: int, z, g, F):
         d = gs - m[..., None]
         h2, h3 = 0.5 * (d**2).sum(-1), (d**3).sum(-1) / 3.0
         out[narrow] = (_antiderivative(p, zs, m, 2) / 2 + _antiderivative(p, zs, m, 4) * h2 / 24
-                       + _six(p, zs, m) * h3 / 120)
+                       + _antiderivative(p, zs, m, 5) * h3 / 120)
     return out
-
-
-def _six(p, z, x):
-    """d⁵F_p/dx⁵ = (p)_3 (z − x)^{−p−3}, for the third Taylor term of the divided difference."""
-    return p * (p + 1) * (p + 2) * (z - x) ** (-p - 3)
 
 
 def _bands_pair(model, k, q):
     return diagonalize(model.hamiltonian(k))[0], diagonalize(model.hamiltonian(k + q))[0]
+
+
+def _check_interband(e0, eq, radius_max):
+    """The contours must not enclose an interband pole ε_m(k+q) − ε_n(k), m ≠ n: with a gap larger than ω they lie
+    ≳ 2Δ − ω from every intraband one. e0, eq: (npts, nb) energies at k and k + q."""
+    d = eq[:, None, :] - e0[:, :, None]                                                   # (npts, n, m)
+    nb = d.shape[-1]
+    intra = d[:, np.arange(nb), np.arange(nb)]
+    inter = d[:, ~np.eye(nb, dtype=bool)]
+    gap = np.abs(intra[:, :, None] - inter[:, None, :]).min() if inter.size else np.inf
+    if gap < 2 * radius_max:
+        raise ParameterError(
+            f"an interband pole of the θ² kernel comes within {gap:.3g} eV of an intraband one (needs > "
+            f"{2 * radius_max:.3g} eV, i.e. bands separated by more than the resonance widths): the resonance treatment "
+            "does not apply to this model; pass --no-resonances (resonances=False).")
 
 
 def pole_part_correction(layout_factory, problem, omega, q, rates_list) -> tuple:
@@ -178,6 +188,7 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list) -> tuple
     where = where.reshape(nodes.shape[:2])
 
     # Residues at the base points: R_{n,p} = (1/M) Σ_m I(ω_n + r e^{iφ_m}) (r e^{iφ_m})^p.
+    _check_interband(e0[base], eq[base], RADIUS * widths.max())
     poles = g[base].T[None] + 1j * widths[:, :, None]                                     # (nset, nb, nbase)
     layout = layout_factory(problem.k[base])
     phases = np.exp(2j * np.pi * (np.arange(NODES) + 0.5) / NODES)
@@ -207,7 +218,7 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list) -> tuple
     counts = np.bincount(where[:, :3].ravel(), minlength=len(base))
     trapezoid = np.einsum("sLbP,b->sLP", P_base, counts * area / 3)
 
-    # Exact integral of the linearly interpolated pole part on 4^LEVELS sub-triangles with exact g at their vertices.
+    # Exact integral of the quadratically interpolated pole part on 4^LEVELS sub-triangles, g exact at their vertices.
     bary, sub = _subdivision(LEVELS)
     kv = (tri / nk) @ model.lattice.reciprocal                                            # (nT, 3, 2), unwrapped
     kf = np.einsum("vi,tix->tvx", bary, kv)                                               # (nT, nv, 2)
