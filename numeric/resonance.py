@@ -25,8 +25,9 @@ over the base triangles T of the uniform grid (two per grid cell) where the pole
 trapezoidal rule (spread of g_n over T > :data:`SPREAD` × (distance of ω from it + width)). Each such T is cut into
 4^:data:`LEVELS` triangles on which g_n, computed exactly at their vertices, is linear; R̃ is interpolated
 quadratically from T's vertices and its neighbours' far vertices (:func:`_quadratic_weights`); and ∫ (z − g)^{−p} over
-a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided difference of the second antiderivative F (Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant
-coherences are first order, between states of equal occupation, hence zero) and are left on the uniform grid.
+a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided difference of the second antiderivative F
+(Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant coherences are first order, between states of
+equal occupation, hence zero) and are left on the uniform grid.
 """
 
 from __future__ import annotations
