@@ -368,7 +368,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
                 sub.omega = sign * omega
                 return _Contracted(sub, swap, rates_list)
 
-            corr, info = pole_part_correction(factory, problem, sign * omega, sign * q, rates_list)
+            scale = np.abs(terms[-1]["theta2"][0]).max(axis=(1, 2)) / 0.25     # undo to_matrix's ¼
+            corr, info = pole_part_correction(factory, problem, sign * omega, sign * q, rates_list, scale)
             if np.ndim(corr):                     # 0.0 when no triangle needed the treatment
                 terms[-1]["theta2"] = (terms[-1]["theta2"][0] + layout.to_matrix(corr.sum(axis=1)),
                                        terms[-1]["theta2"][1])

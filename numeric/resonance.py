@@ -21,13 +21,18 @@ the other bands' poles). Then, with z_n = ω − i(η_p + 2γ_n),
 
     Σ_k w I  →  Σ_uniform w I  +  Σ_{T ∈ S} ( ∫_T Σ R̃_{n,p} (z_n − g_n)^{−p} dk − trapezoid_T[P] ),
 
-over the base triangles T of the uniform grid (two per grid cell) where the pole part P varies too fast for the
-trapezoidal rule (spread of g_n over T > :data:`SPREAD` × (distance of ω from it + width)). Each such T is cut into
-4^:data:`LEVELS` triangles on which g_n, computed exactly at their vertices, is linear; R̃ is interpolated
-quadratically from T's vertices and its neighbours' far vertices (:func:`_quadratic_weights`); and ∫ (z − g)^{−p} over
-a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided difference of the second antiderivative F
-(Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant coherences are first order, between states of
-equal occupation, hence zero) and are left on the uniform grid.
+over the base triangles T of the uniform grid (two per grid cell) where band n's pole part P varies too fast for the
+trapezoidal rule (spread of g_n over T > :data:`SPREAD` × (distance of ω from it + width)), each band on its own
+triangles. Each such T is cut into 4^:data:`LEVELS` triangles on which g_n, computed exactly at their vertices, is
+linear; R̃ is interpolated quadratically from T's vertices and its neighbours' far vertices (:func:`_quadratic_weights`);
+and ∫ (z − g)^{−p} over a triangle with linear g is exact, 2A · F[g₁, g₂, g₃], the second divided difference of the
+second antiderivative F (Hermite–Genocchi). θ¹ and θ³ have no such denominators (their resonant coherences are first
+order, between states of equal occupation, hence zero) and are left on the uniform grid.
+
+Where R itself varies faster than its quadratic interpolant follows — near K and K′, on the Dirac scale Δ/v_F ≈ 0.17
+1/Å, which matters when the resonance curves are small loops there (q near Γ) — a triangle is replaced by its four
+children on the grid of half the spacing, with residues computed at their own nodes, recursively up to LEVELS times
+(:func:`_rough` decides, against the size of the term itself, so that generic q, where θ² is large, are rarely refined).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ ORDERS = 3          # pole orders kept: ∂_{q₀}∂_ω of a simple pole is at 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
 SMALL = 0.02        # relative spread below which divided differences use their Taylor series
+REFINE = 3.0        # refine where the interpolation error per unit area exceeds REFINE × |θ²| (_rough; measured, CONVENTIONS §7.1)
 
 
 def _uniform_nk(problem) -> int:
@@ -158,12 +164,121 @@ def _check_interband(e0, eq, radius_max):
             "does not apply to this model; pass --no-resonances (resonances=False).")
 
 
-def pole_part_correction(layout_factory, problem, omega, q, rates_list) -> tuple:
+def _residues(layout_factory, model, k, q, widths, n):
+    """R_{n,p}(k) = (1/M) Σ_m I(ω_n + r e^{iφ_m}) (r e^{iφ_m})^p, p = 1..ORDERS, M = :data:`NODES`, of band n's pole
+    at the points k (npts, 2): shape (ORDERS, nset, 2[ℓ], npts, P); and g_n(k) (npts,)."""
+    e0, eq = _bands_pair(model, k, q)
+    g = eq - e0
+    _check_interband(e0, eq, RADIUS * widths.max())
+    poles = g.T[None] + 1j * widths[:, :, None]                                           # (nset, nb, npts)
+    apart = np.full(poles.shape[::2], np.inf)
+    for m in range(g.shape[1]):
+        if m != n:
+            apart = np.minimum(apart, np.abs(poles[:, n] - poles[:, m]))
+    radius = np.maximum(np.minimum(RADIUS * widths[:, n, None], APART * apart), 1e-9)    # (nset, npts)
+    layout = layout_factory(k)
+    R = 0.0
+    for ph in np.exp(2j * np.pi * (np.arange(NODES) + 0.5) / NODES):
+        z = radius * ph
+        layout.inputs.omega = (poles[:, n] + z)[:, None, :, None]
+        value = layout.theta2()                                                           # (nset, 2, npts, P)
+        R = R + np.stack([value * (z**p)[:, None, :, None] for p in range(1, ORDERS + 1)]) / NODES
+    return R, g[:, n]
+
+
+def _p2_nodes(tri, N):
+    """The P2 nodes (vertices, then the neighbours' far vertices w_i = v_j + v_k − v_i) of triangles ``tri`` (nT, 3, 2)
+    on the grid of N×N points: their distinct points modulo N (nnodes, 2) and each triangle's indices into them (nT, 6)."""
+    nodes = np.concatenate([tri, tri.sum(axis=1, keepdims=True) - 2 * tri], axis=1)
+    points, where = np.unique((nodes % N).reshape(-1, 2), axis=0, return_inverse=True)
+    return points, where.reshape(nodes.shape[:2])
+
+
+def _children(tri):
+    """The four congruent children (4nT, 3, 2) of triangles ``tri`` on the grid N, in the coordinates of the grid 2N."""
+    v0, v1, v2 = 2 * tri[:, 0], 2 * tri[:, 1], 2 * tri[:, 2]
+    m01, m02, m12 = tri[:, 0] + tri[:, 1], tri[:, 0] + tri[:, 2], tri[:, 1] + tri[:, 2]
+    return np.concatenate([np.stack(c, 1) for c in ((v0, m01, m02), (m01, v1, m12), (m02, m12, v2), (m01, m12, m02))])
+
+
+def _distance(lo, hi, omega):
+    """Distance of ω from the interval [lo, hi] (0 inside)."""
+    return np.where((lo - omega) * (hi - omega) <= 0, 0.0, np.minimum(np.abs(lo - omega), np.abs(hi - omega)))
+
+
+def _rough(R, where, g, omega, width, scale):
+    """Triangles whose pole part is not resolved by the quadratic interpolant of R. At the centroid the quadratic (P2)
+    and linear interpolants differ by ΔR_p = (Σ_v R_p − Σ_w R_p)/9; with the pole factor's size on the triangle,
+    e_T = Σ_p max|ΔR_p| / (distance of ω from g over T + width)^p estimates the error per unit area of the zone, and a
+    triangle is flagged where e_T > REFINE × ``scale`` (nset,): the error of the flagged k-sum is then ≲ REFINE × scale
+    however the treated area is cut."""
+    gt = g[where[:, :3]]
+    dist = _distance(gt.min(1), gt.max(1), omega)
+    nodes = R[:, :, :, where]                                                            # (ORDERS, nset, 2, nT, 6, P)
+    jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=(2, 4)) / 9   # (ORDERS, nset, nT)
+    error = sum(jump[p - 1] / (dist[None] + width[:, None]) ** p for p in range(1, ORDERS + 1))     # (nset, nT)
+    return np.any(error > REFINE * scale[:, None], axis=0)
+
+
+def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, where, levels, g, omega, scale):
+    """Σ_T ∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk over the triangles ``tri`` of the N×N grid (zone area 1), R̃ from the
+    residues R at their P2 nodes ``where`` (g_n at those nodes: ``g``). Triangles :func:`_rough` flags are replaced by
+    their children on the grid 2N with residues of their own, while ``levels`` remain (the children are cut one level
+    less, so the final sub-triangles are the same); the others are cut into 4^levels sub-triangles
+    (:func:`_cut_integral`). Returns the integral and the number of residue points added."""
+    out, extra = 0.0, 0
+    if levels > 0:
+        rough = _rough(R, where, g, omega, widths[:, n], scale)
+        if rough.any():
+            kids = _children(tri[rough])
+            points, kid_where = _p2_nodes(kids, 2 * N)
+            kid_R, kid_g = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q, widths,
+                                     n)
+            out, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, kid_where,
+                                        levels - 1, kid_g, omega, scale)
+            extra += len(points)
+            tri, where = tri[~rough], where[~rough]
+    if len(tri):
+        out = out + _cut_integral(model, q, zs, n, tri, N, R, where, levels)
+    return out, extra
+
+
+def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
+    """Σ_T ∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk with each T cut into 4^levels sub-triangles on which g_n, computed at
+    their vertices, is linear and R̃ (quadratic from the P2 nodes ``where``) is taken at the centroid:
+    ∫ (z − g)^{−p} over a sub-triangle of area A is 2A · F_p[g₁, g₂, g₃] (module docstring)."""
+    bary, sub = _subdivision(levels)
+    kv = (tri / N) @ model.lattice.reciprocal                                             # (nT, 3, 2), unwrapped
+    kf = np.einsum("vi,tix->tvx", bary, kv)                                               # (nT, nv, 2)
+    e0f, eqf = _bands_pair(model, kf.reshape(-1, 2), q)
+    gf = (eqf - e0f)[:, n].reshape(len(tri), len(bary))                                   # (nT, nv)
+    interp = _quadratic_weights(bary[sub].mean(axis=1))                                   # (nsub, 6): R̃ at centroids
+    sub_area = 1.0 / (2 * N * N * len(sub))
+    zn = zs[:, n][:, None, None]                                                          # (nset, 1, 1)
+    u = zn - gf[None]                                                                     # (nset, nT, nv)
+    logu = np.log(u)
+    values = {1: u * logu, 2: -logu, 3: 0.5 / u}
+    corners = gf[:, sub]                                                                  # (nT, nsub, 3)
+    order = np.argsort(corners, axis=-1)
+    corners = np.take_along_axis(corners, order, -1)
+    vsorted = np.take_along_axis(np.broadcast_to(sub, corners.shape), order, -1)         # vertex ids, sorted by g
+    T = np.arange(len(tri))[:, None, None]
+    out = 0.0
+    for p in range(1, ORDERS + 1):
+        W = 2 * sub_area * _divided_difference(p, zn, corners[None], values[p][:, T, vsorted])  # (nset, nT, nsub)
+        coef = np.einsum("stu,uj->stj", W, interp)                                        # (nset, nT, 6)
+        out = out + np.einsum("stj,sLtjP->sLP", coef, R[p - 1][:, :, where])
+    return out
+
+
+def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -> tuple:
     """Σ_{T∈S} (∫_T P̃ − trapezoid_T[P]) for one term of Eq. (4) (module docstring), k-summed with the grid's
     normalization (Σ w = 1): shape (nset, 2[ℓ], npairs) like the kernel's output, and diagnostics.
 
     ``layout_factory(k)`` returns a :class:`numeric.fast._Contracted` for the points k (the term's own (ω, q) and
-    damping sets); ``problem`` is on the uniform grid; ``omega``, ``q`` are the term's (−ω, −q for the swapped term).
+    damping sets); ``problem`` is on the uniform grid; ``omega``, ``q`` are the term's (−ω, −q for the swapped term);
+    ``scale`` (nset,) the size of the term's θ² on the grid, for the refinement criterion (:func:`_rough`).
+    Each band's resonances are treated on the triangles where that band's pole part is under-resolved.
     """
     model = problem.model
     nk = _uniform_nk(problem)
@@ -173,73 +288,27 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list) -> tuple
         raise ParameterError("the resonance treatment needs η_p > 0 (the pole's distance from the real axis).")
     e0, eq = _bands_pair(model, problem.k, q)
     g = eq - e0                                                                           # (nk², nb)
-    nb = g.shape[1]
-    tri = _triangles(model.lattice.reciprocal, nk)
+    all_tri = _triangles(model.lattice.reciprocal, nk)
     flat = lambda ij: (ij[..., 0] % nk) * nk + ij[..., 1] % nk
-    gt = g[flat(tri)]                                                                     # (ntri, 3, nb)
+    gt = g[flat(all_tri)]                                                                 # (ntri, 3, nb)
     lo, hi = gt.min(1), gt.max(1)
-    dist = np.where((lo - omega) * (hi - omega) <= 0, 0.0, np.minimum(np.abs(lo - omega), np.abs(hi - omega)))
-    treated = np.any(hi - lo > SPREAD * (dist + widths.min(0)), axis=1)                  # (ntri,)
-    tri = tri[treated]
-    if not len(tri):
-        return 0.0, {"treated_triangles": 0, "residue_points": 0}
-    far = tri.sum(axis=1, keepdims=True) - 2 * tri                                        # w_i = v_j + v_k − v_i
-    nodes = np.concatenate([tri, far], axis=1)                                            # (nT, 6, 2)
-    base, where = np.unique(flat(nodes), return_inverse=True)
-    where = where.reshape(nodes.shape[:2])
-
-    # Residues at the base points: R_{n,p} = (1/M) Σ_m I(ω_n + r e^{iφ_m}) (r e^{iφ_m})^p.
-    _check_interband(e0[base], eq[base], RADIUS * widths.max())
-    poles = g[base].T[None] + 1j * widths[:, :, None]                                     # (nset, nb, nbase)
-    layout = layout_factory(problem.k[base])
-    phases = np.exp(2j * np.pi * (np.arange(NODES) + 0.5) / NODES)
-    R = np.zeros((ORDERS, nb) + (len(rates_list), 2, len(base), len(layout.owner)), complex)
-    for n in range(nb):
-        apart = np.full(poles.shape[::2], np.inf)
-        for m in range(nb):
-            if m != n:
-                apart = np.minimum(apart, np.abs(poles[:, n] - poles[:, m]))
-        radius = np.minimum(RADIUS * widths[:, n, None], APART * apart)                  # (nset, nbase)
-        radius = np.maximum(radius, 1e-9)
-        for ph in phases:
-            z = radius * ph
-            layout.inputs.omega = (poles[:, n] + z)[:, None, :, None]
-            value = layout.theta2()                                                       # (nset, 2, nbase, P)
-            for p in range(1, ORDERS + 1):
-                R[p - 1, n] += value * (z**p)[:, None, :, None] / NODES
-    layout.inputs.omega = omega
-
-    # Trapezoid of the pole part on the treated base triangles (what the uniform grid already holds there).
+    dist = _distance(lo, hi, omega)
     zs = omega - 1j * widths                                                              # (nset, nb)
     area = 1.0 / (2 * nk * nk)
-    P_base = 0.0
-    for p in range(1, ORDERS + 1):
-        den = (zs[:, :, None] - g[base].T[None]) ** p                                     # (nset, nb, nbase)
-        P_base = P_base + np.einsum("nsLbP,snb->sLbP", R[p - 1], 1.0 / den)
-    counts = np.bincount(where[:, :3].ravel(), minlength=len(base))
-    trapezoid = np.einsum("sLbP,b->sLP", P_base, counts * area / 3)
-
-    # Exact integral of the quadratically interpolated pole part on 4^LEVELS sub-triangles, g exact at their vertices.
-    bary, sub = _subdivision(LEVELS)
-    kv = (tri / nk) @ model.lattice.reciprocal                                            # (nT, 3, 2), unwrapped
-    kf = np.einsum("vi,tix->tvx", bary, kv)                                               # (nT, nv, 2)
-    e0f, eqf = _bands_pair(model, kf.reshape(-1, 2), q)
-    gf = (eqf - e0f).reshape(len(tri), len(bary), nb)                                     # (nT, nv, nb)
-    interp = _quadratic_weights(bary[sub].mean(axis=1))                                   # (nsub, 6): R̃ at centroids
-    sub_area = area / len(sub)
-    analytic = 0.0
-    for n in range(nb):
-        zn = zs[:, n][:, None, None]                                                      # (nset, 1, 1)
-        u = zn - gf[None, :, :, n]                                                        # (nset, nT, nv)
-        logu = np.log(u)
-        values = {1: u * logu, 2: -logu, 3: 0.5 / u}
-        corners = gf[:, sub, n]                                                           # (nT, nsub, 3)
-        order = np.argsort(corners, axis=-1)
-        corners = np.take_along_axis(corners, order, -1)
-        vsorted = np.take_along_axis(sub[None].repeat(len(tri), 0), order, -1)          # vertex ids, sorted by g
-        T = np.arange(len(tri))[:, None, None]
-        for p in range(1, ORDERS + 1):
-            W = 2 * sub_area * _divided_difference(p, zn, corners[None], values[p][:, T, vsorted])  # (nset, nT, nsub)
-            coef = np.einsum("stu,uj->stj", W, interp)                                    # (nset, nT, 6)
-            analytic = analytic + np.einsum("stj,sLtjP->sLP", coef, R[p - 1, n][:, :, where])
-    return analytic - trapezoid, {"treated_triangles": int(len(tri)), "residue_points": int(len(base))}
+    total, info = 0.0, {"treated_triangles": 0, "residue_points": 0}
+    for n in range(g.shape[1]):
+        tri = all_tri[hi[:, n] - lo[:, n] > SPREAD * (dist[:, n] + widths[:, n].min())]
+        if not len(tri):
+            continue
+        points, where = _p2_nodes(tri, nk)
+        R, gn = _residues(layout_factory, model, problem.k[points[:, 0] * nk + points[:, 1]], q, widths, n)
+        # Trapezoid of the pole part on the treated triangles (what the uniform grid already holds there).
+        P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, ORDERS + 1))
+        counts = np.bincount(where[:, :3].ravel(), minlength=len(points))
+        trapezoid = np.einsum("sLbP,b->sLP", P, counts * area / 3)
+        analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, where, LEVELS, gn, omega,
+                                         scale)
+        total = total + analytic - trapezoid
+        info["treated_triangles"] += int(len(tri))
+        info["residue_points"] += int(len(points)) + extra
+    return total, info
