@@ -210,43 +210,45 @@ def _rough(R, where, g, omega, width, scale):
     """Triangles whose pole part is not resolved by the quadratic interpolant of R. At the centroid the quadratic (P2)
     and linear interpolants differ by ΔR_p = (Σ_v R_p − Σ_w R_p)/9; with the pole factor's size on the triangle,
     e_T = Σ_p max|ΔR_p| / (distance of ω from g over T + width)^p estimates the error per unit area of the zone, and a
-    triangle is flagged where e_T > REFINE × ``scale`` (nset,): the error of the flagged k-sum is then ≲ REFINE × scale
-    however the treated area is cut."""
+    triangle is flagged for damping set s where e_T > REFINE × ``scale``[s]: the error of the unflagged part of the k-sum
+    is then ≲ REFINE × scale however the treated area is cut. Returns (nset, nT) flags."""
     gt = g[where[:, :3]]
     dist = _distance(gt.min(1), gt.max(1), omega)
     nodes = R[:, :, :, where]                                                            # (ORDERS, nset, 2, nT, 6, P)
     jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=(2, 4)) / 9   # (ORDERS, nset, nT)
     error = sum(jump[p - 1] / (dist[None] + width[:, None]) ** p for p in range(1, ORDERS + 1))     # (nset, nT)
-    return np.any(error > REFINE * scale[:, None], axis=0)
+    return error > REFINE * scale[:, None]
 
 
-def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, where, levels, g, omega, scale):
-    """Σ_T ∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk over the triangles ``tri`` of the N×N grid (zone area 1), R̃ from the
-    residues R at their P2 nodes ``where`` (g_n at those nodes: ``g``). Triangles :func:`_rough` flags are replaced by
-    their children on the grid 2N with residues of their own, while ``levels`` remain (the children are cut one level
-    less, so the final sub-triangles are the same); the others are cut into 4^levels sub-triangles
-    (:func:`_cut_integral`). Returns the integral and the number of residue points added."""
-    out, extra = 0.0, 0
+def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, where, levels, g, omega, scale, active):
+    """∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk for each triangle T of ``tri`` on the N×N grid (zone area 1), R̃ from the
+    residues R at their P2 nodes ``where`` (g_n at those nodes: ``g``): shape (nset, 2[ℓ], nT, P). For each damping set,
+    the triangles :func:`_rough` flags get the sum over their children on the grid 2N, with residues of their own, while
+    ``levels`` remain (the children are cut one level less, so the final sub-triangles are the same); the others are
+    cut into 4^levels sub-triangles (:func:`_cut_integral`). Only the (set, triangle) pairs in ``active`` (nset, nT)
+    are refined. Also returns the number of residue points added."""
+    out = _cut_integral(model, q, zs, n, tri, N, R, where, levels)
+    extra = 0
     if levels > 0:
-        rough = _rough(R, where, g, omega, widths[:, n], scale)
-        if rough.any():
-            kids = _children(tri[rough])
+        rough = _rough(R, where, g, omega, widths[:, n], scale) & active                 # (nset, nT)
+        parents = np.flatnonzero(rough.any(axis=0))
+        if len(parents):
+            kids = _children(tri[parents])
             points, kid_where = _p2_nodes(kids, 2 * N)
             kid_R, kid_g = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q, widths,
                                      n)
-            out, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, kid_where,
-                                        levels - 1, kid_g, omega, scale)
+            fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, kid_where,
+                                         levels - 1, kid_g, omega, scale, np.tile(rough[:, parents], 4))
+            fine = fine.reshape(fine.shape[:2] + (4, len(parents)) + fine.shape[3:]).sum(axis=2)
+            out[:, :, parents] = np.where(rough[:, None, parents, None], fine, out[:, :, parents])
             extra += len(points)
-            tri, where = tri[~rough], where[~rough]
-    if len(tri):
-        out = out + _cut_integral(model, q, zs, n, tri, N, R, where, levels)
     return out, extra
 
 
 def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
-    """Σ_T ∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk with each T cut into 4^levels sub-triangles on which g_n, computed at
-    their vertices, is linear and R̃ (quadratic from the P2 nodes ``where``) is taken at the centroid:
-    ∫ (z − g)^{−p} over a sub-triangle of area A is 2A · F_p[g₁, g₂, g₃] (module docstring)."""
+    """∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk for each T, (nset, 2[ℓ], nT, P), with T cut into 4^levels sub-triangles on
+    which g_n, computed at their vertices, is linear and R̃ (quadratic from the P2 nodes ``where``) is taken at the
+    centroid: ∫ (z − g)^{−p} over a sub-triangle of area A is 2A · F_p[g₁, g₂, g₃] (module docstring)."""
     bary, sub = _subdivision(levels)
     kv = (tri / N) @ model.lattice.reciprocal                                             # (nT, 3, 2), unwrapped
     kf = np.einsum("vi,tix->tvx", bary, kv)                                               # (nT, nv, 2)
@@ -267,7 +269,7 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     for p in range(1, ORDERS + 1):
         W = 2 * sub_area * _divided_difference(p, zn, corners[None], values[p][:, T, vsorted])  # (nset, nT, nsub)
         coef = np.einsum("stu,uj->stj", W, interp)                                        # (nset, nT, 6)
-        out = out + np.einsum("stj,sLtjP->sLP", coef, R[p - 1][:, :, where])
+        out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])
     return out
 
 
@@ -278,7 +280,8 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
     ``layout_factory(k)`` returns a :class:`numeric.fast._Contracted` for the points k (the term's own (ω, q) and
     damping sets); ``problem`` is on the uniform grid; ``omega``, ``q`` are the term's (−ω, −q for the swapped term);
     ``scale`` (nset,) the size of the term's θ² on the grid, for the refinement criterion (:func:`_rough`).
-    Each band's resonances are treated on the triangles where that band's pole part is under-resolved.
+    Each band's resonances are treated on the triangles where that band's pole part is under-resolved, for each damping
+    set on its own: a set's result does not depend on the other sets computed with it.
     """
     model = problem.model
     nk = _uniform_nk(problem)
@@ -297,18 +300,19 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
     area = 1.0 / (2 * nk * nk)
     total, info = 0.0, {"treated_triangles": 0, "residue_points": 0}
     for n in range(g.shape[1]):
-        tri = all_tri[hi[:, n] - lo[:, n] > SPREAD * (dist[:, n] + widths[:, n].min())]
+        selected = hi[:, n] - lo[:, n] > SPREAD * (dist[:, n] + widths[:, n, None])      # (nset, ntri)
+        keep = selected.any(axis=0)
+        tri, selected = all_tri[keep], selected[:, keep]
         if not len(tri):
             continue
         points, where = _p2_nodes(tri, nk)
         R, gn = _residues(layout_factory, model, problem.k[points[:, 0] * nk + points[:, 1]], q, widths, n)
-        # Trapezoid of the pole part on the treated triangles (what the uniform grid already holds there).
+        # Trapezoid of the pole part on each treated triangle (what the uniform grid already holds there).
         P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, ORDERS + 1))
-        counts = np.bincount(where[:, :3].ravel(), minlength=len(points))
-        trapezoid = np.einsum("sLbP,b->sLP", P, counts * area / 3)
+        trapezoid = P[:, :, where[:, :3]].sum(axis=3) * area / 3                          # (nset, 2, nT, P)
         analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, where, LEVELS, gn, omega,
-                                         scale)
-        total = total + analytic - trapezoid
+                                         scale, selected)
+        total = total + np.einsum("sLtP,st->sLP", analytic - trapezoid, selected)
         info["treated_triangles"] += int(len(tri))
         info["residue_points"] += int(len(points)) + extra
     return total, info

@@ -189,3 +189,12 @@ def test_refined_residues_converge_on_the_first_shell_around_gamma(monkeypatch):
     assert spread() < 5e-3
     monkeypatch.setattr("numeric.resonance.REFINE", np.inf)
     assert spread() > 1e-2
+
+
+def test_a_damping_set_does_not_depend_on_the_others_computed_with_it(setup):
+    """Selection and refinement are decided per damping set, so panel (f)'s λ^A comes out the same alone and batched
+    with the sets of panels (d) and (g) (which select and refine other triangles)."""
+    model, _, omega = setup
+    alone = _adiabatic(model, omega, 24, [(0.02, 0.004, 0.02)], True)[0]
+    batched = _adiabatic(model, omega, 24, [(0.02, 0.002, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04)], True)[1]
+    assert np.abs(alone - batched).max() < 1e-12 * np.abs(alone).max()
