@@ -50,7 +50,7 @@ ORDERS = 3          # pole orders kept: ∂_{q₀}∂_ω of a simple pole is at 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
 SMALL = 0.02        # relative spread below which divided differences use their Taylor series
-REFINE = 3.0        # refine where the interpolation error per unit area exceeds REFINE × |θ²| (_rough; measured, CONVENTIONS §7.1)
+REFINE = 3.0        # refine where R's interpolation error per unit area > REFINE × |θ²| (_rough; CONVENTIONS §7.1)
 
 
 def _uniform_nk(problem) -> int:
@@ -120,7 +120,7 @@ def _divided_difference(p: int, z, g, F):
     nodes are closer than SMALL × their distance from z)."""
     shape = np.broadcast_shapes(np.shape(z), g.shape[:-1], F.shape[:-1])
     z, g, F = np.broadcast_to(z, shape), np.broadcast_to(g, shape + (3,)), np.broadcast_to(F, shape + (3,))
-    a, b, c = g[..., 0], g[..., 1], g[..., 2]
+    a, c = g[..., 0], g[..., 2]
 
     def first(i, j):                              # F[g_i, g_j], Taylor about the midpoint where they nearly coincide
         x, y = g[..., i], g[..., j]
