@@ -50,7 +50,7 @@ ORDERS = 3          # pole orders kept: ∂_{q₀}∂_ω of a simple pole is at 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
 SMALL = 0.02        # relative spread below which divided differences use their Taylor series
-REFINE = 3.0        # refine where R's interpolation error per unit area > REFINE × |θ²| (_rough; CONVENTIONS §7.1)
+REFINE = 10.0       # refine where R's interpolation error per unit area > REFINE × |θ²| (_rough; CONVENTIONS §7.1)
 
 
 def _uniform_nk(problem) -> int:
@@ -166,7 +166,8 @@ def _check_interband(e0, eq, radius_max):
 
 def _residues(layout_factory, model, k, q, widths, n):
     """R_{n,p}(k) = (1/M) Σ_m I(ω_n + r e^{iφ_m}) (r e^{iφ_m})^p, p = 1..ORDERS, M = :data:`NODES`, of band n's pole
-    at the points k (npts, 2): shape (ORDERS, nset, 2[ℓ], npts, P); and g_n(k) (npts,)."""
+    at the points k (npts, 2): shape (ORDERS, nset, 2[ℓ], npts, P); g_n(k) (npts,); and the one-hot map (P, nsub²)
+    of the pairs onto the entries (a, b) of Λ that Eq. (4) sums them into."""
     e0, eq = _bands_pair(model, k, q)
     g = eq - e0
     _check_interband(e0, eq, RADIUS * widths.max())
@@ -183,7 +184,7 @@ def _residues(layout_factory, model, k, q, widths, n):
         layout.inputs.omega = (poles[:, n] + z)[:, None, :, None]
         value = layout.theta2()                                                           # (nset, 2, npts, P)
         R = R + np.stack([value * (z**p)[:, None, :, None] for p in range(1, ORDERS + 1)]) / NODES
-    return R, g[:, n]
+    return R, g[:, n], np.eye(model.nsub**2)[layout.owner]
 
 
 def _p2_nodes(tri, N):
@@ -206,21 +207,25 @@ def _distance(lo, hi, omega):
     return np.where((lo - omega) * (hi - omega) <= 0, 0.0, np.minimum(np.abs(lo - omega), np.abs(hi - omega)))
 
 
-def _rough(R, where, g, omega, width, scale):
+def _rough(R, owner, where, g, omega, width, scale):
     """Triangles whose pole part is not resolved by the quadratic interpolant of R. At the centroid the quadratic (P2)
-    and linear interpolants differ by ΔR_p = (Σ_v R_p − Σ_w R_p)/9; with the pole factor's size on the triangle,
+    and linear interpolants differ by ΔR_p = (Σ_v R_p − Σ_w R_p)/9, taken on what Eq. (4) keeps of R (summed over ℓ
+    and over the pairs of each entry (a, b) of Λ, with ``owner``; scalars under the point group, so that the decision
+    is covariant and symmetry relations keep holding to rounding); with the pole factor's size on the triangle,
     e_T = Σ_p max|ΔR_p| / (distance of ω from g over T + width)^p estimates the error per unit area of the zone, and a
     triangle is flagged for damping set s where e_T > REFINE × ``scale``[s]: the error of the unflagged part of the k-sum
     is then ≲ REFINE × scale however the treated area is cut. Returns (nset, nT) flags."""
     gt = g[where[:, :3]]
     dist = _distance(gt.min(1), gt.max(1), omega)
-    nodes = R[:, :, :, where]                                                            # (ORDERS, nset, 2, nT, 6, P)
-    jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=(2, 4)) / 9   # (ORDERS, nset, nT)
+    entries = R.sum(axis=2) @ owner                                                      # (ORDERS, nset, npts, nab)
+    nodes = entries[:, :, where]                                                         # (ORDERS, nset, nT, 6, nab)
+    jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=-1) / 9       # (ORDERS, nset, nT)
     error = sum(jump[p - 1] / (dist[None] + width[:, None]) ** p for p in range(1, ORDERS + 1))     # (nset, nT)
     return error > REFINE * scale[:, None]
 
 
-def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, where, levels, g, omega, scale, active):
+def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, owner, where, levels, g, omega, scale,
+                   active):
     """∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk for each triangle T of ``tri`` on the N×N grid (zone area 1), R̃ from the
     residues R at their P2 nodes ``where`` (g_n at those nodes: ``g``): shape (nset, 2[ℓ], nT, P). For each damping set,
     the triangles :func:`_rough` flags get the sum over their children on the grid 2N, with residues of their own, while
@@ -230,14 +235,14 @@ def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, where, le
     out = _cut_integral(model, q, zs, n, tri, N, R, where, levels)
     extra = 0
     if levels > 0:
-        rough = _rough(R, where, g, omega, widths[:, n], scale) & active                 # (nset, nT)
+        rough = _rough(R, owner, where, g, omega, widths[:, n], scale) & active          # (nset, nT)
         parents = np.flatnonzero(rough.any(axis=0))
         if len(parents):
             kids = _children(tri[parents])
             points, kid_where = _p2_nodes(kids, 2 * N)
-            kid_R, kid_g = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q, widths,
-                                     n)
-            fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, kid_where,
+            kid_R, kid_g, _ = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q,
+                                        widths, n)
+            fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, owner, kid_where,
                                          levels - 1, kid_g, omega, scale, np.tile(rough[:, parents], 4))
             fine = fine.reshape(fine.shape[:2] + (4, len(parents)) + fine.shape[3:]).sum(axis=2)
             out[:, :, parents] = np.where(rough[:, None, parents, None], fine, out[:, :, parents])
@@ -306,12 +311,12 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
         if not len(tri):
             continue
         points, where = _p2_nodes(tri, nk)
-        R, gn = _residues(layout_factory, model, problem.k[points[:, 0] * nk + points[:, 1]], q, widths, n)
+        R, gn, owner = _residues(layout_factory, model, problem.k[points[:, 0] * nk + points[:, 1]], q, widths, n)
         # Trapezoid of the pole part on each treated triangle (what the uniform grid already holds there).
         P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, ORDERS + 1))
         trapezoid = P[:, :, where[:, :3]].sum(axis=3) * area / 3                          # (nset, 2, nT, P)
-        analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, where, LEVELS, gn, omega,
-                                         scale, selected)
+        analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, owner, where, LEVELS, gn,
+                                         omega, scale, selected)
         total = total + np.einsum("sLtP,st->sLP", analytic - trapezoid, selected)
         info["treated_triangles"] += int(len(tri))
         info["residue_points"] += int(len(points)) + extra
