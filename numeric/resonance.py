@@ -232,21 +232,25 @@ def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, owner, wh
     ``levels`` remain (the children are cut one level less, so the final sub-triangles are the same); the others are
     cut into 4^levels sub-triangles (:func:`_cut_integral`). Only the (set, triangle) pairs in ``active`` (nset, nT)
     are refined. Also returns the number of residue points added."""
-    out = _cut_integral(model, q, zs, n, tri, N, R, where, levels)
-    extra = 0
     if levels > 0:
         rough = _rough(R, owner, where, g, omega, widths[:, n], scale) & active          # (nset, nT)
-        parents = np.flatnonzero(rough.any(axis=0))
-        if len(parents):
-            kids = _children(tri[parents])
-            points, kid_where = _p2_nodes(kids, 2 * N)
-            kid_R, kid_g, _ = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q,
-                                        widths, n)
-            fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, owner, kid_where,
-                                         levels - 1, kid_g, omega, scale, np.tile(rough[:, parents], 4))
-            fine = fine.reshape(fine.shape[:2] + (4, len(parents)) + fine.shape[3:]).sum(axis=2)
-            out[:, :, parents] = np.where(rough[:, None, parents, None], fine, out[:, :, parents])
-            extra += len(points)
+    else:
+        rough = np.zeros(active.shape, bool)
+    out = np.zeros((R.shape[1], R.shape[2], len(tri), R.shape[-1]), complex)
+    own = ~rough.all(axis=0)                                                              # some set keeps T itself
+    if own.any():
+        out[:, :, own] = _cut_integral(model, q, zs, n, tri[own], N, R, where[own], levels)
+    extra = 0
+    parents = np.flatnonzero(rough.any(axis=0))
+    if len(parents):
+        kids = _children(tri[parents])
+        points, kid_where = _p2_nodes(kids, 2 * N)
+        kid_R, kid_g, _ = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q, widths, n)
+        fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, owner, kid_where,
+                                     levels - 1, kid_g, omega, scale, np.tile(rough[:, parents], 4))
+        fine = fine.reshape(fine.shape[:2] + (4, len(parents)) + fine.shape[3:]).sum(axis=2)
+        out[:, :, parents] = np.where(rough[:, None, parents, None], fine, out[:, :, parents])
+        extra += len(points)
     return out, extra
 
 
