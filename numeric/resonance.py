@@ -315,7 +315,7 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
         if not len(tri):
             continue
         points, where = _p2_nodes(tri, nk)
-        R, gn, owner = _residues(layout_factory, model, problem.k[points[:, 0] * nk + points[:, 1]], q, widths, n)
+        R, gn, owner = _residues(layout_factory, model, problem.k[flat(points)], q, widths, n)
         # Trapezoid of the pole part on each treated triangle (what the uniform grid already holds there).
         P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, ORDERS + 1))
         trapezoid = P[:, :, where[:, :3]].sum(axis=3) * area / 3                          # (nset, 2, nT, P)
