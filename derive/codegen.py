@@ -8,6 +8,8 @@ No timestamps: the text depends only on the derivation and the SymPy version (pi
 
 from __future__ import annotations
 
+import pprint
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
@@ -108,8 +110,9 @@ def function_source(fname, exprs, template, doc, extra=()):
     return "\n".join(lines) + "\n", desc
 
 
-def module_source(docstring, functions):
-    """A whole module: header, docstring, prelude, ARGUMENTS (descriptors per function), functions."""
+def module_source(docstring, functions, constants=None):
+    """A whole module: header, docstring, prelude, ARGUMENTS (descriptors per function), ``constants`` ({name: value},
+    printed by pprint after ARGUMENTS), functions."""
     parts = [HEADER, '"""' + docstring.strip() + '\n"""\n\n', PRELUDE, "\n"]
     args = {}
     bodies = []
@@ -123,5 +126,7 @@ def module_source(docstring, functions):
             parts.append(f"        {d!r},\n")
         parts.append("    ),\n")
     parts.append("}\n\n")
+    for name, value in (constants or {}).items():
+        parts.append(f"{name} = {pprint.pformat(value, width=118, sort_dicts=False)}\n\n")
     parts.append("\n\n".join(bodies))
     return "".join(parts)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sympy as sp
 
 from . import codegen
+from .poles import pole_bands, pole_expansion
 from .density_matrix import (FIELD_ORDER, OBSERVABLES, POPULATION_SPLIT, DensityMatrixTemplate, canonical, momentum,
-                             point_latex, sub)
+                             omega, point_latex, sub)
 
 NBANDS = 2                 # the honeycomb model; FORMULAS.md is written for it
 KERNEL_BANDS = (2, 3)      # θ kernels are generated for these band counts
@@ -85,6 +86,16 @@ EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_
            "expressions as theta_dq0_n{n}.py, printed without ∂_ω θ and ∂_{{q₀ℓ}} θ so that the fast path does not pay for them.")
 
 
+POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an explicit rational function of ω (derive/poles.py):
+
+    ∂_{q₀ℓ}∂_ω θ²(ω) = Σ_m C_m Π_j (ω − ω_j)^{−e_{mj}}.
+
+Returns (ω_0, …, ω_{J−1}, C_0, …, C_{M−1}); POLES["theta2_poles"] gives, per pole j, the bands (n, m) of
+ω_j = ε_n(k+q) − ε_m(k) + iη_p + i(γ_n + γ_m) ("bands") and, per coefficient, the exponents (e_{m0}, …) ("exponents").
+Arguments as theta2's, without omega: no coefficient depends on ω, so numeric/resonance.py evaluates them once
+per k-point and reads the Laurent coefficients at each intraband pole in closed form."""
+
+
 def eq4_module(nbands=NBANDS):
     """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of every θ and every piece of θ¹'s split, for Eq. (4)."""
     from .q0_expansion import split_q0_derivative, theta_q0_derivative
@@ -104,9 +115,15 @@ def eq4_module(nbands=NBANDS):
             src, desc = codegen.function_source(fname, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
                 "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
             functions.append((fname, src, desc))
+    poles, terms = pole_expansion(theta_q0_derivative(tpl, "theta2")[3], omega)
+    src, desc = codegen.function_source("theta2_poles", poles + list(terms.values()), tpl, POLES_DOC)
+    functions.append(("theta2_poles", src, desc))
+    constants = {"POLES": {"theta2_poles": {"bands": tuple(pole_bands(tpl, p) for p in poles),
+                                            "exponents": tuple(terms)}}}
     doc = (f"The Eq. (4) kernels of the fast path, N = {nbands} bands: θ at q₀ = 0 and ∂_{{q₀ℓ}}∂_ω θ of θ¹, θ², θ³ and of\n"
-           "θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py. Evaluated by numeric/fast.py.")
-    return codegen.module_source(doc, functions), tpl
+           "θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py; θ²'s ∂_{q₀ℓ}∂_ω θ also as a\n"
+           "rational function of ω (theta2_poles, derive/poles.py). Evaluated by numeric/fast.py and numeric/resonance.py.")
+    return codegen.module_source(doc, functions, constants), tpl
 
 
 def _latex(expr, tpl):

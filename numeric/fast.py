@@ -302,6 +302,18 @@ class _Contracted:
         """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
         return self.kernel("theta2")[1]
 
+    def theta2_poles(self):
+        """∂_{q₀ℓ}∂_ω θ² = Σ_m C_m Π_j (ω − ω_j)^{−e_mj} at every point (generated theta2_poles; ``inputs.omega`` unused):
+        (poles ω_j, their bands ((n, m): ω_j = ε_n(k+q) − ε_m(k) + …) per j, exponents (M, J), coefficients C_m
+        each of shape (nset, 2[ℓ], nk, P))."""
+        gen = _kernels("eq4", self.inputs.nb)
+        out = gen.theta2_poles(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS["theta2_poles"]])
+        table = gen.POLES["theta2_poles"]
+        shape = (len(self.rates), 2, self.inputs.nk, len(self.owner))
+        J = len(table["bands"])
+        return (out[:J], list(table["bands"]), np.array(table["exponents"]),
+                [np.broadcast_to(c, shape) for c in out[J:]])
+
     def to_matrix(self, per_pair):
         """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
         nsub = self.inputs.model.nsub

@@ -13,11 +13,10 @@ nk = 48) samples them at random: θ² and λ^A scatter by 1–5 % between grids,
 The decomposition. At fixed k the kernel is a rational function of the complex frequency whose only poles near the
 real axis are ω_n(k) = g_n(k) + i(η_p + 2γ_n) (interband poles lie ≳ 2Δ − ω away):
 
-    I(k; ω) = Σ_n Σ_{p=1}^{3} R_{n,p}(k) / (ω − ω_n(k))^p + S(k; ω),
+    I(k; ω) = Σ_n Σ_{p=1}^{4} R_{n,p}(k) / (ω − ω_n(k))^p + S(k; ω),
 
-with R and S smooth in k. The residues are read off the kernel itself, by the trapezoidal rule on a circle around
-each pole (:data:`NODES` evaluations at complex ω, radius below the pole's distance from the real axis and from
-the other bands' poles). Then, with z_n = ω − i(η_p + 2γ_n),
+with R and S smooth in k. The R are exact Laurent coefficients (:func:`_laurent`), from the derived kernel printed as
+the rational function of ω it is (generated theta2_poles, derive/poles.py). Then, with z_n = ω − i(η_p + 2γ_n),
 
     Σ_k w I  →  Σ_uniform w I  +  Σ_{T ∈ S} ( ∫_T Σ R̃_{n,p} (z_n − g_n)^{−p} dk − trapezoid_T[P] ),
 
@@ -37,16 +36,14 @@ children on the grid of half the spacing, with residues computed at their own no
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 
 from .bands import diagonalize
 from .brillouin import uniform_grid
 from .checks import ParameterError
 
-NODES = 8           # contour nodes per pole
-RADIUS = 0.5        # contour radius, as a fraction of the pole's distance from the real axis …
-APART = 0.4         # … and of its distance from the other bands' poles
-ORDERS = 3          # pole orders kept: ∂_{q₀}∂_ω of a simple pole is at most cubic
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
 SMALL = 0.02        # relative spread below which divided differences use their Taylor series
@@ -105,10 +102,10 @@ def _subdivision(levels: int):
 def _antiderivative(p: int, z, x, order: int):
     """d^order/dx^order of F_p, where F_p'' = (z − x)^{−p} (F_p: second antiderivative; order ≥ 0)."""
     u = z - x
-    if order == 0:
-        return {1: u * np.log(u), 2: -np.log(u), 3: 0.5 / u}[p]
-    if order == 1:
-        return {1: -np.log(u) - 1.0, 2: 1.0 / u, 3: 0.5 / u**2}[p]
+    if order == 0:                                  # F_1 = u log u, F_2 = −log u, F_p = u^{2−p}/((p−1)(p−2))
+        return u * np.log(u) if p == 1 else -np.log(u) if p == 2 else u ** (2 - p) / ((p - 1) * (p - 2))
+    if order == 1:                                  # F_1' = −log u − 1, F_p' = u^{1−p}/(p − 1)
+        return -np.log(u) - 1.0 if p == 1 else u ** (1 - p) / (p - 1)
     k = order - 2                                   # (d/dx)^k (z − x)^{−p} = (p)_k (z − x)^{−p−k}
     coeff = np.prod([p + i for i in range(k)]) if k else 1.0
     return coeff * u ** (-p - k)
@@ -149,42 +146,69 @@ def _bands_pair(model, k, q):
     return diagonalize(model.hamiltonian(k))[0], diagonalize(model.hamiltonian(k + q))[0]
 
 
-def _check_interband(e0, eq, radius_max):
-    """The contours must not enclose an interband pole ε_m(k+q) − ε_n(k), m ≠ n: with a gap larger than ω they lie
-    ≳ 2Δ − ω from every intraband one. e0, eq: (npts, nb) energies at k and k + q."""
+def _check_interband(e0, eq, width):
+    """R must be smooth on the scale of the resonance: an interband pole ε_m(k+q) − ε_n(k), m ≠ n, must stay farther
+    than the widths from every intraband one (with a gap larger than ω they lie ≳ 2Δ − ω away). e0, eq: (npts, nb)
+    energies at k and k + q."""
     d = eq[:, None, :] - e0[:, :, None]                                                   # (npts, n, m)
     nb = d.shape[-1]
     intra = d[:, np.arange(nb), np.arange(nb)]
     inter = d[:, ~np.eye(nb, dtype=bool)]
     gap = np.abs(intra[:, :, None] - inter[:, None, :]).min() if inter.size else np.inf
-    if gap < 2 * radius_max:
+    if gap < width:
         raise ParameterError(
-            f"an interband pole of the θ² kernel comes within {gap:.3g} eV of an intraband one (needs > "
-            f"{2 * radius_max:.3g} eV, i.e. bands separated by more than the resonance widths): the resonance treatment "
-            "does not apply to this model; pass --no-resonances (resonances=False).")
+            f"an interband pole of the θ² kernel comes within {gap:.3g} eV of an intraband one (needs > {width:.3g} eV, "
+            "the largest resonance width η_p + 2γ): the resonance treatment does not apply to this model; pass "
+            "--no-resonances (resonances=False).")
+
+
+def _laurent(poles, exponents, coefficients, j):
+    """Laurent coefficients R_p, p = 1 … max_m e_mj, about the pole ω_j of K(ω) = Σ_m C_m Π_i (ω − ω_i)^{−e_mi}
+    (generated theta2_poles, derive/poles.py). With t = ω − ω_j and δ_i = ω_i − ω_j, the other factors are analytic
+    at t = 0,
+
+        (ω − ω_i)^{−e} = (t − δ_i)^{−e} = (−δ_i)^{−e} Σ_s C(e + s − 1, s) (t/δ_i)^s,
+
+    so R_p = Σ_{m: e_mj ≥ p} C_m [t^{e_mj − p}] Π_{i≠j} (t − δ_i)^{−e_mi}: exact, no contour. Only the poles that
+    multiply ω_j in some C_m enter (for θ², interband ones; the two intraband poles never share a term, so they may
+    coincide)."""
+    order = int(exponents[:, j].max())
+    R = [0.0] * order
+    for e, C in zip(exponents, coefficients):
+        a = int(e[j])
+        if a == 0:
+            continue
+        series = [1.0] + [0.0] * (a - 1)                       # Taylor coefficients of Π_{i≠j} in t, up to t^{a−1}
+        for i, ei in enumerate(e):
+            if i == j or ei == 0:
+                continue
+            d = poles[i] - poles[j]
+            factor = [comb(int(ei) + s - 1, s) * (-d) ** (-int(ei)) * d ** (-s) for s in range(a)]
+            series = [sum(series[r] * factor[s - r] for r in range(s + 1)) for s in range(a)]
+        for p in range(1, a + 1):
+            R[p - 1] = R[p - 1] + C * series[a - p]
+    return R
 
 
 def _residues(layout_factory, model, k, q, widths, n):
-    """R_{n,p}(k) = (1/M) Σ_m I(ω_n + r e^{iφ_m}) (r e^{iφ_m})^p, p = 1..ORDERS, M = :data:`NODES`, of band n's pole
-    at the points k (npts, 2): shape (ORDERS, nset, 2[ℓ], npts, P); g_n(k) (npts,); and the one-hot map (P, nsub²)
-    of the pairs onto the entries (a, b) of Λ that Eq. (4) sums them into."""
+    """Laurent coefficients R_{n,p}(k) of band n's intraband pole at the points k (npts, 2) (:func:`_laurent` on the
+    layout's theta2_poles): shape (orders, nset, 2[ℓ], npts, P), trailing orders that vanish identically dropped (for an
+    insulator at T = 0 the cubic and quartic ones do: their coefficients carry f_n(k) − f_n(k+q) or f'_n, exactly zero);
+    g_n(k) (npts,); and the one-hot map (P, nsub²) of the pairs onto the entries (a, b) of Λ that Eq. (4) sums them
+    into."""
     e0, eq = _bands_pair(model, k, q)
     g = eq - e0
-    _check_interband(e0, eq, RADIUS * widths.max())
-    poles = g.T[None] + 1j * widths[:, :, None]                                           # (nset, nb, npts)
-    apart = np.full(poles.shape[::2], np.inf)
-    for m in range(g.shape[1]):
-        if m != n:
-            apart = np.minimum(apart, np.abs(poles[:, n] - poles[:, m]))
-    radius = np.maximum(np.minimum(RADIUS * widths[:, n, None], APART * apart), 1e-9)    # (nset, npts)
+    _check_interband(e0, eq, widths.max())
     layout = layout_factory(k)
-    R = 0.0
-    for ph in np.exp(2j * np.pi * (np.arange(NODES) + 0.5) / NODES):
-        z = radius * ph
-        layout.inputs.omega = (poles[:, n] + z)[:, None, :, None]
-        value = layout.theta2()                                                           # (nset, 2, npts, P)
-        R = R + np.stack([value * (z**p)[:, None, :, None] for p in range(1, ORDERS + 1)]) / NODES
-    return R, g[:, n], np.eye(model.nsub**2)[layout.owner]
+    poles, bands, exponents, coefficients = layout.theta2_poles()
+    j = bands.index((n, n))
+    expected = (g[:, n][None] + 1j * widths[:, n, None])[:, None, :, None]                 # (nset, 1, npts, 1)
+    if not np.allclose(poles[j], expected, rtol=0, atol=1e-9):
+        raise RuntimeError(f"generated pole {j} is not band {n}'s intraband pole g_n + i(η_p + 2γ_n)")
+    R = _laurent(poles, exponents, coefficients, j)
+    while len(R) > 1 and not np.any(R[-1]):
+        R.pop()
+    return np.stack(np.broadcast_arrays(*R)), g[:, n], np.eye(model.nsub**2)[layout.owner]
 
 
 def _p2_nodes(tri, N):
@@ -217,10 +241,10 @@ def _rough(R, owner, where, g, omega, width, scale):
     is then ≲ REFINE × scale however the treated area is cut. Returns (nset, nT) flags."""
     gt = g[where[:, :3]]
     dist = _distance(gt.min(1), gt.max(1), omega)
-    entries = R.sum(axis=2) @ owner                                                      # (ORDERS, nset, npts, nab)
-    nodes = entries[:, :, where]                                                         # (ORDERS, nset, nT, 6, nab)
-    jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=-1) / 9       # (ORDERS, nset, nT)
-    error = sum(jump[p - 1] / (dist[None] + width[:, None]) ** p for p in range(1, ORDERS + 1))     # (nset, nT)
+    entries = R.sum(axis=2) @ owner                                                      # (orders, nset, npts, nab)
+    nodes = entries[:, :, where]                                                         # (orders, nset, nT, 6, nab)
+    jump = np.abs(nodes[..., :3, :].sum(-2) - nodes[..., 3:, :].sum(-2)).max(axis=-1) / 9       # (orders, nset, nT)
+    error = sum(jump[p - 1] / (dist[None] + width[:, None]) ** p for p in range(1, len(jump) + 1))  # (nset, nT)
     return error > REFINE * scale[:, None]
 
 
@@ -266,16 +290,14 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     interp = _quadratic_weights(bary[sub].mean(axis=1))                                   # (nsub, 6): R̃ at centroids
     sub_area = 1.0 / (2 * N * N * len(sub))
     zn = zs[:, n][:, None, None]                                                          # (nset, 1, 1)
-    u = zn - gf[None]                                                                     # (nset, nT, nv)
-    logu = np.log(u)
-    values = {1: u * logu, 2: -logu, 3: 0.5 / u}
+    values = {p: _antiderivative(p, zn, gf[None], 0) for p in range(1, len(R) + 1)}     # F_p at the vertices
     corners = gf[:, sub]                                                                  # (nT, nsub, 3)
     order = np.argsort(corners, axis=-1)
     corners = np.take_along_axis(corners, order, -1)
     vsorted = np.take_along_axis(np.broadcast_to(sub, corners.shape), order, -1)         # vertex ids, sorted by g
     T = np.arange(len(tri))[:, None, None]
     out = 0.0
-    for p in range(1, ORDERS + 1):
+    for p in range(1, len(R) + 1):
         W = 2 * sub_area * _divided_difference(p, zn, corners[None], values[p][:, T, vsorted])  # (nset, nT, nsub)
         coef = np.einsum("stu,uj->stj", W, interp)                                        # (nset, nT, 6)
         out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])
@@ -317,7 +339,7 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
         points, where = _p2_nodes(tri, nk)
         R, gn, owner = _residues(layout_factory, model, problem.k[flat(points)], q, widths, n)
         # Trapezoid of the pole part on each treated triangle (what the uniform grid already holds there).
-        P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, ORDERS + 1))
+        P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, len(R) + 1))
         trapezoid = P[:, :, where[:, :3]].sum(axis=3) * area / 3                          # (nset, 2, nT, P)
         analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, owner, where, LEVELS, gn,
                                          omega, scale, selected)

@@ -170,6 +170,8 @@ def test_eq4_kernels_print_the_same_expressions(nbands):
     dq0 = importlib.import_module(f"generated.theta_dq0_n{nbands}")
     rng = np.random.default_rng(5)
     for name, desc in eq4.ARGUMENTS.items():
+        if name == "theta2_poles":                          # a different form of theta2: the next test
+            continue
         assert set(desc) <= set(dq0.ARGUMENTS[name])        # the ω- and q₀-only derivatives may need more inputs
         arrays = {}
         for argname, kind, _ in dq0.ARGUMENTS[name]:
@@ -185,6 +187,50 @@ def test_eq4_kernels_print_the_same_expressions(nbands):
         ref = getattr(dq0, name)(*[arrays[d[0]] for d in dq0.ARGUMENTS[name]])
         for g, r in ((got[0], ref[0]), (got[1], ref[3])):
             np.testing.assert_allclose(g, r, rtol=LAMBDIFY, atol=LAMBDIFY * np.abs(r).max(), err_msg=name)
+
+
+@pytest.mark.parametrize("nbands", [2, 3])
+def test_theta2_pole_form_is_theta2(nbands):
+    """theta2_poles (derive/poles.py) = theta2's ∂_{q₀ℓ}∂_ω θ² at random inputs and complex ω, and each printed pole is
+    ε_n(k+q) − ε_m(k) + iη_p + i(γ_n + γ_m) for the bands POLES lists."""
+    eq4 = importlib.import_module(f"generated.eq4_n{nbands}")
+    rng = np.random.default_rng(11)
+    arrays = {"eta_p": 0.05, "gamma": rng.random(nbands) * 0.03}
+    for argname, kind, _ in eq4.ARGUMENTS["theta2"]:
+        if kind in ("energy", "occupation", "dfde"):
+            arrays[argname] = rng.normal(size=(5, nbands))
+        elif kind not in arrays and kind != "omega":
+            arrays[argname] = rng.normal(size=(5, nbands, nbands)) + 1j * rng.normal(size=(5, nbands, nbands))
+    out = eq4.theta2_poles(*[arrays[d[0]] for d in eq4.ARGUMENTS["theta2_poles"]])
+    table = eq4.POLES["theta2_poles"]
+    poles, coefficients = out[:len(table["bands"])], out[len(table["bands"]):]
+    g, e = arrays["gamma"], (arrays["e_kpq"], arrays["e_k"])
+    for pole, (n, m) in zip(poles, table["bands"]):
+        np.testing.assert_allclose(pole, e[0][:, n] - e[1][:, m] + 1j * (0.05 + g[n] + g[m]), rtol=1e-14)
+    assert {b for b in table["bands"] if b[0] == b[1]} == {(n, n) for n in range(nbands)}
+    for w in (0.13, 0.4 + 0.02j, -1.2 - 0.3j):
+        ref = eq4.theta2(*[w if d[1] == "omega" else arrays[d[0]] for d in eq4.ARGUMENTS["theta2"]])[1]
+        form = sum(c * np.prod([(w - p) ** -float(k) for p, k in zip(poles, ex)], axis=0)
+                   for ex, c in zip(table["exponents"], coefficients))
+        np.testing.assert_allclose(form, ref, rtol=LAMBDIFY, atol=LAMBDIFY * np.abs(ref).max())
+
+
+def test_pole_expansion_of_a_toy_and_its_refusals():
+    """pole_expansion collects products of pole factors without expanding their coefficients; it refuses ω outside
+    denominators linear in ω."""
+    from derive.poles import pole_expansion
+
+    a, b, x, y = sp.symbols("a b x y")
+    expr = a / (x - omega) ** 2 + b * (a + 1) / ((omega - x) * (y - omega)) + a * b
+    poles, terms = pole_expansion(expr, omega)
+    assert poles == sorted(poles, key=sp.default_sort_key) and set(poles) == {x, y}
+    ix = poles.index(x)
+    two = tuple(2 if j == ix else 0 for j in range(2))
+    assert sp.simplify(terms[two] - a) == 0 and sp.simplify(terms[(1, 1)] + b * (a + 1)) == 0
+    assert terms[(0, 0)] == a * b
+    for bad in (omega * a / (x - omega), a / (x - omega**2)):
+        with pytest.raises(ValueError):
+            pole_expansion(bad, omega)
 
 
 # ------------------------------------------------------------------------------------------------

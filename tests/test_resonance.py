@@ -22,7 +22,8 @@ from numeric.fast import _Contracted, _Inputs, lambda_generated_rates
 from numeric.honeycomb import honeycomb_model
 from numeric.moment import mode_moment
 from numeric.phonons import Phonons, saito_graphene
-from numeric.resonance import SMALL, _antiderivative, _children, _divided_difference, _p2_nodes, _triangles
+from numeric.resonance import (SMALL, _antiderivative, _children, _divided_difference, _p2_nodes, _residues,
+                               _triangles)
 from numeric.zone import GROUP, PARITY, irreducible_wedge
 
 Q = np.array([1.291, -0.745])        # 1/Å, a generic q near K where uniform grids scatter (CONVENTIONS.md §7.1)
@@ -71,9 +72,13 @@ def test_taylor_branches_join_the_exact_formula(p):
         assert abs(value - reference) < 1e-3 * abs(reference)
 
 
-def _kernel_at(model, k, rates, omega_values):
-    inp = _Inputs(Problem(model, k, np.ones(len(k)), rates[0]), Q, np.zeros(2))
-    layout = _Contracted(inp, False, rates)
+def _layout(model, k, rates, mu=0.0, temperature=0.0):
+    inp = _Inputs(Problem(model, k, np.ones(len(k)), rates[0], mu=mu, temperature=temperature), Q, np.zeros(2))
+    return inp, _Contracted(inp, False, rates)
+
+
+def _kernel_at(model, k, rates, omega_values, mu=0.0, temperature=0.0):
+    inp, layout = _layout(model, k, rates, mu, temperature)
     out = []
     for w in omega_values:
         inp.omega = np.asarray(w).reshape(1, 1, -1, 1)
@@ -100,6 +105,51 @@ def test_the_kernel_has_one_pole_per_band_at_the_expected_place(setup, band):
         # c_{−p} r^{−p}: of the order of the values on the circle if a pole is inside, ~0 (aliasing) if not
         coeff = [np.abs(np.tensordot(z**p, values, 1) / 16).max() * 0.001**-p for p in (1, 2, 3)]
         assert (max(coeff) > 1e-3 * np.abs(values).max()) == expect_pole, (centre, coeff, np.abs(values).max())
+
+
+# An insulator (μ mid-gap, T = 0) and a hot metal (μ in the conduction band, 3000 K), where the intraband occupation
+# differences and f' do not vanish and the quartic pole order survives.
+FILLINGS = [(0.0, 0.0), (1.5, 3000.0)]
+TWO_SETS = [rates_from_paper(0.02, 0.02, 0.004, 2), rates_from_paper(0.004, 0.02, 0.04, 2)]
+
+
+@pytest.mark.parametrize("mu,temperature", FILLINGS)
+def test_the_pole_form_is_the_kernel(setup, mu, temperature):
+    """generated theta2_poles (derive/poles.py: Σ_m C_m Π_j (ω − ω_j)^{−e_mj}) against theta2 itself at complex ω."""
+    model, _, omega = setup
+    k = np.random.default_rng(3).uniform(-3, 3, (60, 2))
+    poles, bands, exponents, C = _layout(model, k, TWO_SETS, mu, temperature)[1].theta2_poles()
+    assert sorted(bands) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    ws = omega + np.array([0.0, 0.013 + 0.002j, -0.3 + 0.05j, 1.1 - 0.2j])
+    direct = _kernel_at(model, k, TWO_SETS, ws, mu, temperature)
+    for w, ref in zip(ws, direct):
+        form = sum(c * np.prod([(w - poles[j]) ** -float(e[j]) for j in range(len(poles))], axis=0)
+                   for e, c in zip(exponents, C))
+        assert np.abs(form - ref).max() < 1e-10 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("band", [0, 1])
+@pytest.mark.parametrize("mu,temperature", FILLINGS)
+def test_closed_form_laurent_coefficients_against_a_contour_integral(setup, band, mu, temperature):
+    """_residues' closed-form Laurent coefficients about band n's intraband pole against the trapezoidal rule on a
+    circle around it (64 nodes: aliasing ~ (radius/distance to the next pole)^64), at points on the resonance curve and
+    off it; orders _residues drops must vanish on the circle too (in the insulator, the cubic and quartic ones)."""
+    model, _, omega = setup
+    k0, _ = _near_resonance(model, omega, band)
+    k = np.concatenate([k0, np.random.default_rng(5).uniform(-3, 3, (5, 2))])
+    widths = np.array([[r.phonon + 2 * g for g in r.electron] for r in TWO_SETS])
+    factory = lambda kk: _layout(model, kk, TWO_SETS, mu, temperature)[1]
+    R, g, _ = _residues(factory, model, k, Q, widths, band)
+    pole = g[None] + 1j * widths[:, band, None]                                        # (nset, npts)
+    radius = 0.5 * widths[:, band, None]
+    z = radius[None] * np.exp(2j * np.pi * (np.arange(64) + 0.5) / 64)[:, None, None]  # (64, nset, 1)
+    values = np.stack([_kernel_at(model, k, TWO_SETS, pole[s][None] + z[:, s], mu, temperature)[:, s]
+                       for s in range(len(TWO_SETS))], 1)                              # (64, nset, 2, npts, P)
+    contour = np.array([np.mean(values * (z**p)[:, :, None, :, None], axis=0) for p in range(1, 5)])
+    size = np.abs(contour).max()
+    assert np.abs(R - contour[: len(R)]).max() < 1e-9 * size
+    assert all(np.abs(c).max() < 1e-9 * size for c in contour[len(R):])
+    assert len(R) == (2 if temperature == 0 else 4)     # cubic and quartic orders carry f_n(k) − f_n(k+q) or f'_n
 
 
 def test_without_electronic_damping_the_residue_vanishes(setup):
