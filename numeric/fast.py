@@ -12,6 +12,7 @@ CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not
 
 from __future__ import annotations
 
+import copy
 import importlib
 from dataclasses import dataclass, replace
 
@@ -247,6 +248,25 @@ class _Contracted:
         self.iu, self.iw = (iw, iu) if swap else (iu, iw)
         self.sign = np.array([1.0 if k1 == 0 else -1.0 for _, _, k1, _ in pairs])   # ε_{k₁k₂}
         self._cache = {}
+        self.points = None                   # a subset of the k-points (:meth:`restricted`), or all of them
+
+    @property
+    def nk(self) -> int:
+        return self.inputs.nk if self.points is None else len(self.points)
+
+    def restricted(self, index):
+        """This layout at its k-points ``index`` only, sharing the band data and vertices computed for all of them."""
+        sub = copy.copy(self)
+        sub.points = np.asarray(index)
+        return sub
+
+    def at(self, k):
+        """The same term (ω, q, damping sets, swap) at other k-points k (n, 2), sharing the k-independent bond
+        coefficients of the vertices."""
+        inp = self.inputs
+        sub = _Inputs(replace(inp.problem, k=k, weights=np.ones(len(k))), inp.q, inp.q0)
+        sub.omega, sub._phis = inp.omega, inp._phis
+        return _Contracted(sub, self.swap, self.rates)
 
     def _select(self, V, T, lead):
         """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
@@ -271,7 +291,15 @@ class _Contracted:
             return np.stack([self.EPS_LA[l] * V[l, ..., 1 - l, :, :] for l in (0, 1)])
         return np.stack([self.EPS_LA[l] * V[..., 1 - l, :, :] for l in (0, 1)])
 
+    K_AXIS = {"energy": -3, "occupation": -3, "dfde": -3, "velocity": -4, "vertex": -4, "dvertex": -4}
+
     def argument(self, kind, data):
+        value = self._argument(kind, data)
+        if self.points is not None and kind in self.K_AXIS:
+            value = np.take(value, self.points, axis=self.K_AXIS[kind])
+        return value
+
+    def _argument(self, kind, data):
         inp = self.inputs
         if kind in ("vertex", "dvertex"):
             key = (kind, tuple(data[0]), tuple(data[1]))
@@ -296,7 +324,7 @@ class _Contracted:
         """One eq4 kernel at every point, unweighted: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ of shape (nset, 2[ℓ], nk, P))."""
         gen = _kernels("eq4", self.inputs.nb)
         val, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
-        return val, np.broadcast_to(dqw, (len(self.rates), 2, self.inputs.nk, len(self.owner)))
+        return val, np.broadcast_to(dqw, (len(self.rates), 2, self.nk, len(self.owner)))
 
     def theta2(self):
         """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
@@ -309,7 +337,7 @@ class _Contracted:
         gen = _kernels("eq4", self.inputs.nb)
         out = gen.theta2_poles(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS["theta2_poles"]])
         table = gen.POLES["theta2_poles"]
-        shape = (len(self.rates), 2, self.inputs.nk, len(self.owner))
+        shape = (len(self.rates), 2, self.nk, len(self.owner))
         J = len(table["bands"])
         return (out[:J], list(table["bands"]), np.array(table["exponents"]),
                 [np.broadcast_to(c, shape) for c in out[J:]])
@@ -375,13 +403,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
         layout = _Contracted(inp, swap, rates_list)
         terms.append(_eq4_terms(layout, names, resolved))
         if resonances:
-            def factory(k, sign=sign, swap=swap):
-                sub = _Inputs(replace(problem, k=k, weights=np.ones(len(k))), sign * q, np.zeros(2))
-                sub.omega = sign * omega
-                return _Contracted(sub, swap, rates_list)
-
             scale = np.abs(terms[-1]["theta2"][0]).max(axis=(1, 2)) / 0.25     # undo to_matrix's ¼
-            corr, info = pole_part_correction(factory, problem, sign * omega, sign * q, rates_list, scale)
+            corr, info = pole_part_correction(layout, scale)
             if np.ndim(corr):                     # 0.0 when no triangle needed the treatment
                 terms[-1]["theta2"] = (terms[-1]["theta2"][0] + layout.to_matrix(corr.sum(axis=1)),
                                        terms[-1]["theta2"][1])

@@ -190,16 +190,15 @@ def _laurent(poles, exponents, coefficients, j):
     return R
 
 
-def _residues(layout_factory, model, k, q, widths, n):
-    """Laurent coefficients R_{n,p}(k) of band n's intraband pole at the points k (npts, 2) (:func:`_laurent` on the
-    layout's theta2_poles): shape (orders, nset, 2[ℓ], npts, P), trailing orders that vanish identically dropped (for an
+def _residues(layout, model, k, q, widths, n):
+    """Laurent coefficients R_{n,p}(k) of band n's intraband pole at the points k (npts, 2) (:func:`_laurent` on
+    theta2_poles of ``layout``, a :class:`numeric.fast._Contracted` at those points): shape (orders, nset, 2[ℓ], npts, P), trailing orders that vanish identically dropped (for an
     insulator at T = 0 the cubic and quartic ones do: their coefficients carry f_n(k) − f_n(k+q) or f'_n, exactly zero);
     g_n(k) (npts,); and the one-hot map (P, nsub²) of the pairs onto the entries (a, b) of Λ that Eq. (4) sums them
     into."""
     e0, eq = _bands_pair(model, k, q)
     g = eq - e0
     _check_interband(e0, eq, widths.max())
-    layout = layout_factory(k)
     poles, bands, exponents, coefficients = layout.theta2_poles()
     j = bands.index((n, n))
     expected = (g[:, n][None] + 1j * widths[:, n, None])[:, None, :, None]                 # (nset, 1, npts, 1)
@@ -248,7 +247,7 @@ def _rough(R, owner, where, g, omega, width, scale):
     return error > REFINE * scale[:, None]
 
 
-def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, owner, where, levels, g, omega, scale,
+def _pole_integral(layout, model, q, widths, zs, n, tri, N, R, owner, where, levels, g, omega, scale,
                    active):
     """∫_T Σ_p R̃_{n,p} (z_n − g_n)^{−p} dk for each triangle T of ``tri`` on the N×N grid (zone area 1), R̃ from the
     residues R at their P2 nodes ``where`` (g_n at those nodes: ``g``): shape (nset, 2[ℓ], nT, P). For each damping set,
@@ -269,8 +268,9 @@ def _pole_integral(layout_factory, model, q, widths, zs, n, tri, N, R, owner, wh
     if len(parents):
         kids = _children(tri[parents])
         points, kid_where = _p2_nodes(kids, 2 * N)
-        kid_R, kid_g, _ = _residues(layout_factory, model, (points / (2 * N)) @ model.lattice.reciprocal, q, widths, n)
-        fine, extra = _pole_integral(layout_factory, model, q, widths, zs, n, kids, 2 * N, kid_R, owner, kid_where,
+        kpts = (points / (2 * N)) @ model.lattice.reciprocal
+        kid_R, kid_g, _ = _residues(layout.at(kpts), model, kpts, q, widths, n)
+        fine, extra = _pole_integral(layout, model, q, widths, zs, n, kids, 2 * N, kid_R, owner, kid_where,
                                      levels - 1, kid_g, omega, scale, np.tile(rough[:, parents], 4))
         fine = fine.reshape(fine.shape[:2] + (4, len(parents)) + fine.shape[3:]).sum(axis=2)
         out[:, :, parents] = np.where(rough[:, None, parents, None], fine, out[:, :, parents])
@@ -304,20 +304,22 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     return out
 
 
-def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -> tuple:
+def pole_part_correction(layout, scale) -> tuple:
     """Σ_{T∈S} (∫_T P̃ − trapezoid_T[P]) for one term of Eq. (4) (module docstring), k-summed with the grid's
     normalization (Σ w = 1): shape (nset, 2[ℓ], npairs) like the kernel's output, and diagnostics.
 
-    ``layout_factory(k)`` returns a :class:`numeric.fast._Contracted` for the points k (the term's own (ω, q) and
-    damping sets); ``problem`` is on the uniform grid; ``omega``, ``q`` are the term's (−ω, −q for the swapped term);
-    ``scale`` (nset,) the size of the term's θ² on the grid, for the refinement criterion (:func:`_rough`).
+    ``layout``: the term's :class:`numeric.fast._Contracted` on the uniform grid (its (ω, q), −ω and −q for the swapped
+    term, and damping sets), whose band data and vertices the residues at grid points reuse
+    (:meth:`~numeric.fast._Contracted.restricted`), and from which those at finer points are laid out
+    (:meth:`~numeric.fast._Contracted.at`); ``scale`` (nset,) the size of the term's θ² on the grid, for the
+    refinement criterion (:func:`_rough`).
     Each band's resonances are treated on the triangles where that band's pole part is under-resolved, for each damping
     set on its own: a set's result does not depend on the other sets computed with it.
     """
+    problem, omega, q = layout.inputs.problem, layout.inputs.omega, layout.inputs.q
     model = problem.model
     nk = _uniform_nk(problem)
-    q = np.asarray(q, float)
-    widths = np.array([[r.phonon + 2.0 * g for g in r.electron] for r in rates_list])      # (nset, nb)
+    widths = np.array([[r.phonon + 2.0 * g for g in r.electron] for r in layout.rates])    # (nset, nb)
     if np.any(widths <= 0):
         raise ParameterError("the resonance treatment needs η_p > 0 (the pole's distance from the real axis).")
     e0, eq = _bands_pair(model, problem.k, q)
@@ -337,11 +339,11 @@ def pole_part_correction(layout_factory, problem, omega, q, rates_list, scale) -
         if not len(tri):
             continue
         points, where = _p2_nodes(tri, nk)
-        R, gn, owner = _residues(layout_factory, model, problem.k[flat(points)], q, widths, n)
+        R, gn, owner = _residues(layout.restricted(flat(points)), model, problem.k[flat(points)], q, widths, n)
         # Trapezoid of the pole part on each treated triangle (what the uniform grid already holds there).
         P = sum(R[p - 1] / ((zs[:, n, None] - gn[None]) ** p)[:, None, :, None] for p in range(1, len(R) + 1))
         trapezoid = P[:, :, where[:, :3]].sum(axis=3) * area / 3                          # (nset, 2, nT, P)
-        analytic, extra = _pole_integral(layout_factory, model, q, widths, zs, n, tri, nk, R, owner, where, LEVELS, gn,
+        analytic, extra = _pole_integral(layout, model, q, widths, zs, n, tri, nk, R, owner, where, LEVELS, gn,
                                          omega, scale, selected)
         total = total + np.einsum("sLtP,st->sLP", analytic - trapezoid, selected)
         info["treated_triangles"] += int(len(tri))

@@ -138,8 +138,7 @@ def test_closed_form_laurent_coefficients_against_a_contour_integral(setup, band
     k0, _ = _near_resonance(model, omega, band)
     k = np.concatenate([k0, np.random.default_rng(5).uniform(-3, 3, (5, 2))])
     widths = np.array([[r.phonon + 2 * g for g in r.electron] for r in TWO_SETS])
-    factory = lambda kk: _layout(model, kk, TWO_SETS, mu, temperature)[1]
-    R, g, _ = _residues(factory, model, k, Q, widths, band)
+    R, g, _ = _residues(_layout(model, k, TWO_SETS, mu, temperature)[1], model, k, Q, widths, band)
     pole = g[None] + 1j * widths[:, band, None]                                        # (nset, npts)
     radius = 0.5 * widths[:, band, None]
     z = radius[None] * np.exp(2j * np.pi * (np.arange(64) + 0.5) / 64)[:, None, None]  # (64, nset, 1)
@@ -150,6 +149,22 @@ def test_closed_form_laurent_coefficients_against_a_contour_integral(setup, band
     assert np.abs(R - contour[: len(R)]).max() < 1e-9 * size
     assert all(np.abs(c).max() < 1e-9 * size for c in contour[len(R):])
     assert len(R) == (2 if temperature == 0 else 4)     # cubic and quartic orders carry f_n(k) − f_n(k+q) or f'_n
+
+
+def test_a_restricted_layout_is_the_layout_at_those_points(setup):
+    """The residues at grid points reuse the grid's band data and vertices (_Contracted.restricted); laid out afresh at
+    those points (_Contracted.at, as for refined points) they must be the same, for either term of Eq. (4)."""
+    model, _, omega = setup
+    k, w = uniform_grid(model.lattice, 12)
+    index = np.random.default_rng(2).choice(len(k), 17, replace=False)
+    for swap in (False, True):
+        inp = _Inputs(Problem(model, k, w, TWO_SETS[0]), -Q if swap else Q, np.zeros(2))
+        inp.omega = -omega if swap else omega
+        layout = _Contracted(inp, swap, TWO_SETS)
+        layout.theta2()                                                   # fills the grid's cache first
+        a, b = layout.restricted(index).theta2_poles(), layout.at(k[index]).theta2_poles()
+        for x, y in zip(list(a[0]) + a[3], list(b[0]) + b[3]):
+            assert x.shape == y.shape and np.abs(x - y).max() <= 1e-12 * np.abs(y).max()
 
 
 def test_without_electronic_damping_the_residue_vanishes(setup):
