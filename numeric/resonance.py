@@ -46,7 +46,7 @@ from .checks import ParameterError
 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
-SMALL = 0.02        # relative spread below which divided differences use their Taylor series
+SMALL = 2e-3        # relative spread below which divided differences use their Taylor series (tests: ≤ 1e-9)
 REFINE = 10.0       # refine where R's interpolation error per unit area > REFINE × |θ²| (_rough; CONVENTIONS §7.1)
 
 
@@ -111,34 +111,46 @@ def _antiderivative(p: int, z, x, order: int):
     return coeff * u ** (-p - k)
 
 
-def _divided_difference(p: int, z, g, F):
-    """F_p[g₁, g₂, g₃] for real g (..., 3) sorted ascending along the last axis, z (...) off the real axis and
-    F = F_p(z, g) (..., 3); stable for near-equal nodes (Taylor series about the mean or the pair's midpoint where the
-    nodes are closer than SMALL × their distance from z)."""
-    shape = np.broadcast_shapes(np.shape(z), g.shape[:-1], F.shape[:-1])
-    z, g, F = np.broadcast_to(z, shape), np.broadcast_to(g, shape + (3,)), np.broadcast_to(F, shape + (3,))
-    a, c = g[..., 0], g[..., 2]
+def _divided_differences(z, g, F):
+    """{p: F_p[g₁, g₂, g₃]} for real g (..., 3) sorted ascending along the last axis, z (...) off the real axis and
+    F = {p: F_p(z, g)} (..., 3); stable for near-equal nodes (Taylor series about the mean or the pair's midpoint where
+    the nodes are closer than SMALL × their distance from z). The masks and the differences of g are shared by all p."""
+    shape = np.broadcast_shapes(np.shape(z), g.shape[:-1])
+    z, g = np.broadcast_to(z, shape), np.broadcast_to(g, shape + (3,))
+    zr, zi2 = z.real, z.imag**2
 
-    def first(i, j):                              # F[g_i, g_j], Taylor about the midpoint where they nearly coincide
+    def near(x, y):                               # |x − y| < SMALL |z − (x + y)/2|, without square roots
+        return (x - y) ** 2 < SMALL**2 * ((zr - (x + y) / 2) ** 2 + zi2)
+
+    pairs = {}
+    for i, j in ((0, 1), (1, 2)):
         x, y = g[..., i], g[..., j]
-        close = np.abs(x - y) < SMALL * np.abs(z - (x + y) / 2)
-        out = (F[..., i] - F[..., j]) / np.where(close, 1.0, x - y)
-        if close.any():
-            xs, ys, zs = x[close], y[close], z[close]
-            mm = (xs + ys) / 2
-            out[close] = _antiderivative(p, zs, mm, 1) + _antiderivative(p, zs, mm, 3) * (xs - ys) ** 2 / 24
-        return out
-
-    narrow = (c - a) < SMALL * np.abs(z - (a + c) / 2)
-    out = (first(0, 1) - first(1, 2)) / np.where(narrow, 1.0, a - c)
-    if narrow.any():
-        # F[x₀,x₁,x₂] = F''(m)/2 + F⁽⁴⁾(m) h₂/24 + F⁽⁵⁾(m) h₃/120, h_k complete symmetric polynomials of x − m.
-        gs, zs = g[narrow], z[narrow]
-        m = gs.mean(axis=-1)
-        d = gs - m[..., None]
-        h2, h3 = 0.5 * (d**2).sum(-1), (d**3).sum(-1) / 3.0
-        out[narrow] = (_antiderivative(p, zs, m, 2) / 2 + _antiderivative(p, zs, m, 4) * h2 / 24
-                       + _antiderivative(p, zs, m, 5) * h3 / 120)
+        close = near(x, y)
+        pairs[i, j] = (close, 1.0 / np.where(close, 1.0, x - y))
+    a, c = g[..., 0], g[..., 2]
+    narrow = near(a, c)
+    inv_ac = 1.0 / np.where(narrow, 1.0, a - c)
+    out = {}
+    for p, Fp in F.items():
+        Fp = np.broadcast_to(Fp, shape + (3,))
+        first = []
+        for (i, j), (close, inv) in pairs.items():   # F[g_i, g_j], Taylor about the midpoint where they nearly coincide
+            f = (Fp[..., i] - Fp[..., j]) * inv
+            if close.any():
+                xs, ys, zs = g[..., i][close], g[..., j][close], z[close]
+                mm = (xs + ys) / 2
+                f[close] = _antiderivative(p, zs, mm, 1) + _antiderivative(p, zs, mm, 3) * (xs - ys) ** 2 / 24
+            first.append(f)
+        o = (first[0] - first[1]) * inv_ac
+        if narrow.any():
+            # F[x₀,x₁,x₂] = F''(m)/2 + F⁽⁴⁾(m) h₂/24 + F⁽⁵⁾(m) h₃/120, h_k complete symmetric polynomials of x − m.
+            gs, zs = g[narrow], z[narrow]
+            m = gs.mean(axis=-1)
+            d = gs - m[..., None]
+            h2, h3 = 0.5 * (d**2).sum(-1), (d**3).sum(-1) / 3.0
+            o[narrow] = (_antiderivative(p, zs, m, 2) / 2 + _antiderivative(p, zs, m, 4) * h2 / 24
+                         + _antiderivative(p, zs, m, 5) * h3 / 120)
+        out[p] = o
     return out
 
 
@@ -290,16 +302,19 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     interp = _quadratic_weights(bary[sub].mean(axis=1))                                   # (nsub, 6): R̃ at centroids
     sub_area = 1.0 / (2 * N * N * len(sub))
     zn = zs[:, n][:, None, None]                                                          # (nset, 1, 1)
-    values = {p: _antiderivative(p, zn, gf[None], 0) for p in range(1, len(R) + 1)}     # F_p at the vertices
+    u = zn - gf[None]                                                                     # (nset, nT, nv)
+    logu = np.log(u)
+    orders = range(1, len(R) + 1)
+    values = {p: u * logu if p == 1 else -logu if p == 2 else _antiderivative(p, zn, gf[None], 0) for p in orders}
     corners = gf[:, sub]                                                                  # (nT, nsub, 3)
     order = np.argsort(corners, axis=-1)
     corners = np.take_along_axis(corners, order, -1)
     vsorted = np.take_along_axis(np.broadcast_to(sub, corners.shape), order, -1)         # vertex ids, sorted by g
-    T = np.arange(len(tri))[:, None, None]
+    flat = np.arange(len(tri))[:, None, None] * len(bary) + vsorted                       # into (nT·nv)
+    F = {p: values[p].reshape(len(zs), -1)[:, flat] for p in orders}                      # (nset, nT, nsub, 3)
     out = 0.0
-    for p in range(1, len(R) + 1):
-        W = 2 * sub_area * _divided_difference(p, zn, corners[None], values[p][:, T, vsorted])  # (nset, nT, nsub)
-        coef = np.einsum("stu,uj->stj", W, interp)                                        # (nset, nT, 6)
+    for p, dd in _divided_differences(zn, corners[None], F).items():
+        coef = np.einsum("stu,uj->stj", 2 * sub_area * dd, interp)                        # (nset, nT, 6)
         out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])
     return out
 
