@@ -86,6 +86,10 @@ EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_
            "expressions as theta_dq0_n{n}.py, printed without ∂_ω θ and ∂_{{q₀ℓ}} θ so that the fast path does not pay for them.")
 
 
+JOINT_PIECES = ("adiabatic", "skew_scattering", "side_jump")
+JOINT_DOC = ("{name}_adiabatic, {name}_skew_scattering and {name}_side_jump in one function, (θ, ∂_{{q₀ℓ}}∂_ω θ) of each "
+             "in that order: the three share most subexpressions (one CSE prints about half the operations of three).")
+
 POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an explicit rational function of ω (derive/poles.py):
 
     ∂_{q₀ℓ}∂_ω θ²(ω) = Σ_m C_m Π_j (ω − ω_j)^{−e_{mj}}.
@@ -109,12 +113,17 @@ def eq4_module(nbands=NBANDS):
             "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
         functions.append((name, src, desc))
     for name in POPULATION_SPLIT:
-        for piece, exprs in split_q0_derivative(tpl, name).items():
+        pieces = split_q0_derivative(tpl, name)
+        for piece, exprs in pieces.items():
             fname = f"{name}_{piece}"
             doc = EQ4_DOC.format(doc=SPLIT_DOC[piece].format(name=name) + ".", n=nbands)
             src, desc = codegen.function_source(fname, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
                 "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
             functions.append((fname, src, desc))
+        joint = [pieces[piece][i] for piece in JOINT_PIECES for i in (0, 3)]
+        src, desc = codegen.function_source(f"{name}_split", joint, tpl, JOINT_DOC.format(name=name) + "\n\n" + Q0_ARG_DOC
+                                            .replace("Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", ""))
+        functions.append((f"{name}_split", src, desc))
     poles, terms = pole_expansion(theta_q0_derivative(tpl, "theta2")[3], omega)
     src, desc = codegen.function_source("theta2_poles", poles + list(terms.values()), tpl, POLES_DOC)
     functions.append(("theta2_poles", src, desc))

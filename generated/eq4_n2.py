@@ -173,6 +173,32 @@ ARGUMENTS = {
         ('dV_w_k', 'dvertex', (('w',), (0, 0))),
         ('dV_u_kpqpq0', 'dvertex', (('u',), (1, 1))),
     ),
+    'theta1_split': (
+        ('omega', 'omega', None),
+        ('eta_p', 'eta_p', None),
+        ('gamma', 'gamma', None),
+        ('e_k', 'energy', (0, 0)),
+        ('e_kmq', 'energy', (-1, 0)),
+        ('e_kpq', 'energy', (1, 0)),
+        ('f_kmq', 'occupation', (-1, 0)),
+        ('f_k', 'occupation', (0, 0)),
+        ('f_kpq', 'occupation', (1, 0)),
+        ('fp_k', 'dfde', (0, 0)),
+        ('fp_kpq', 'dfde', (1, 0)),
+        ('v_k', 'velocity', (0, 0)),
+        ('v_kpq', 'velocity', (1, 0)),
+        ('V_u_k', 'vertex', (('u',), (0, 0))),
+        ('V_w_kmq', 'vertex', (('w',), (-1, 0))),
+        ('V_w_k', 'vertex', (('w',), (0, 0))),
+        ('V_uw_k', 'vertex', (('u', 'w'), (0, 0))),
+        ('V_u_kpq', 'vertex', (('u',), (1, 0))),
+        ('V_A_k', 'vertex', (('A',), (0, 0))),
+        ('dV_u_k', 'dvertex', (('u',), (0, 0))),
+        ('dV_w_kmq', 'dvertex', (('w',), (-1, 0))),
+        ('dV_w_k', 'dvertex', (('w',), (0, 0))),
+        ('dV_u_kpqpq0', 'dvertex', (('u',), (1, 1))),
+        ('dV_A_kpq0', 'dvertex', (('A',), (0, 1))),
+    ),
     'theta2_poles': (
         ('eta_p', 'eta_p', None),
         ('gamma', 'gamma', None),
@@ -1589,6 +1615,292 @@ def theta1_side_jump(omega, eta_p, gamma, e_k, e_kmq, e_kpq, f_kmq, f_k, f_kpq, 
     x132 = V_w_00_kmq*x127 + dV_w_01_kmq
     x133 = V_u_00_kpq*x127 + V_u_11_kpq*x103 + dV_u_01_kpqpq0
     return (V_A_00_k*(x33*(x38*x40 - x43*x45 + x47*x49 - x51*x53) + x7*(x11*x13 - x17*x19 + x22*x24 - x26*x28)) + V_A_11_k*(x56*(x59*x61 - x64*x66 + x67*x69 - x70*x72) + x73*(V_u_10_k*x83*x84 - V_w_01_kmq*x75*x76 + V_w_10_k*x77*x79 - x80*x82)), V_A_00_k*(x33*(V_u_01_k*x93*(V_w_10_kmq*x106 + f0_k*x111 - f1_kmq*x111) + 2*V_u_10_kpq*v_11_kpq*x51**3*x52 - V_u_10_kpq*x94*(V_w_01_k*x114 - f0_k*x110 + f1_kpq*x110) - V_w_01_k*x92*(V_u_10_kpq*x106 - V_u_10_kpq*x114 + f0_k*x113 - f1_kpq*x113) + V_w_10_kmq*x91*(-dV_u_01_k*f0_k + dV_u_01_k*f1_kmq) + dV_u_01_k*x48*x93 - x110*x39*x92 + x111*x44*x91 - x113*x52*x94 - 2*x38**3*x40*(-v_00_k - x107) - x47**3*x49*x95) + x7*(V_u_00_k*x88*(V_w_00_kmq*x106 + f0_k*x102 - f0_kmq*x102) + 2*V_u_00_kpq*v_00_kpq*x26**3*x27 - V_u_00_kpq*x89*(V_w_00_k*x105 - f0_k*x99 + f0_kpq*x99) - V_w_00_k*x87*(-V_u_00_kpq*x105 + V_u_00_kpq*x106 + f0_k*x104 - f0_kpq*x104) + V_w_00_kmq*x86*(-dV_u_00_k*f0_k + dV_u_00_k*f0_kmq) + dV_u_00_k*x23*x88 + x102*x18*x86 - x104*x27*x89 - 2*x11**3*x13*(-v_00_k + v_00_kpq) - x12*x87*x99 - x22**3*x24*x95) + (v_00_k*x6**2 - x85)*(-x13*x87 + x19*x86 + x24*x88 - x28*x89) + (v_00_k*x90 - x85)*(-x40*x92 + x45*x91 + x49*x93 - x53*x94)) + V_A_11_k*(x56*(V_u_11_k*x118*(V_w_11_kmq*x130 + f1_k*x128 - f1_kmq*x128) + 2*V_u_11_kpq*v_11_kpq*x70**3*x71 - V_u_11_kpq*x119*(V_w_11_k*x114 - f1_k*x126 + f1_kpq*x126) - V_w_11_k*x117*(-V_u_11_kpq*x114 + V_u_11_kpq*x130 + f1_k*x129 - f1_kpq*x129) + V_w_11_kmq*x116*(-dV_u_11_k*f1_k + dV_u_11_k*f1_kmq) + dV_u_11_k*x118*x68 + x116*x128*x65 - x117*x126*x60 - x119*x129*x71 - x125*x67**3*x69 - 2*x59**3*x61*(-v_11_k - x107)) + x73*(2*V_u_01_kpq*v_00_kpq*x80**3*x81 - V_u_01_kpq*x123*(V_w_10_k*x105 + f0_kpq*x131 - f1_k*x131) + V_u_10_k*x124*(V_w_01_kmq*x130 - f0_kmq*x132 + f1_k*x132) - V_u_10_k*x125*x83*x84**3 + V_w_01_kmq*x122*(dV_u_10_k*f0_kmq - dV_u_10_k*f1_k) - V_w_10_k*x120*(V_u_01_kpq*fp1_k*v_11_k - V_u_01_kpq*x105 - f0_kpq*x133 + f1_k*x133) + dV_u_10_k*x124*x83 - x120*x131*x77 - 2*x121*x79**3*(v_00_kpq - v_11_k) + x122*x132*x76 - x123*x133*x81) + (v_11_k*x55**2 - x115)*(x116*x66 - x117*x61 + x118*x69 - x119*x72) + (v_11_k*x90 - x115)*(V_u_10_k*x124*x83 + V_w_01_kmq*x122*x76 - x120*x121 - x123*x82)))
+
+
+def theta1_split(omega, eta_p, gamma, e_k, e_kmq, e_kpq, f_kmq, f_k, f_kpq, fp_k, fp_kpq, v_k, v_kpq, V_u_k, V_w_kmq, V_w_k, V_uw_k, V_u_kpq, V_A_k, dV_u_k, dV_w_kmq, dV_w_k, dV_u_kpqpq0, dV_A_kpq0):
+    """theta1_adiabatic, theta1_skew_scattering and theta1_side_jump in one function, (θ, ∂_{q₀ℓ}∂_ω θ) of each in that order: the three share most subexpressions (one CSE prints about half the operations of three).
+
+    Arguments as in theta_n*.py, all at q₀ = 0 (k-points k + a q only), plus, along the direction ℓ of q₀
+    (an extra leading axis of these arrays): v_<pt> (..., N, N) the band-basis velocity ∂_ℓH; fp_<pt> (..., N) f'(ε_n);
+    dV_<T>_<s> (..., N, N) the orbital-matrix derivative D of the vertex T at the q₀-dependent point s
+    (derive/q0_expansion.py).
+    """
+    gamma0 = gamma[..., 0]
+    gamma1 = gamma[..., 1]
+    e0_k = e_k[..., 0]
+    e1_k = e_k[..., 1]
+    e0_kmq = e_kmq[..., 0]
+    e1_kmq = e_kmq[..., 1]
+    e0_kpq = e_kpq[..., 0]
+    e1_kpq = e_kpq[..., 1]
+    f0_kmq = f_kmq[..., 0]
+    f1_kmq = f_kmq[..., 1]
+    f0_k = f_k[..., 0]
+    f1_k = f_k[..., 1]
+    f0_kpq = f_kpq[..., 0]
+    f1_kpq = f_kpq[..., 1]
+    fp0_k = fp_k[..., 0]
+    fp1_k = fp_k[..., 1]
+    fp0_kpq = fp_kpq[..., 0]
+    fp1_kpq = fp_kpq[..., 1]
+    v_00_k = v_k[..., 0, 0]
+    v_01_k = v_k[..., 0, 1]
+    v_10_k = v_k[..., 1, 0]
+    v_11_k = v_k[..., 1, 1]
+    v_00_kpq = v_kpq[..., 0, 0]
+    v_01_kpq = v_kpq[..., 0, 1]
+    v_10_kpq = v_kpq[..., 1, 0]
+    v_11_kpq = v_kpq[..., 1, 1]
+    V_u_00_k = V_u_k[..., 0, 0]
+    V_u_01_k = V_u_k[..., 0, 1]
+    V_u_10_k = V_u_k[..., 1, 0]
+    V_u_11_k = V_u_k[..., 1, 1]
+    V_w_00_kmq = V_w_kmq[..., 0, 0]
+    V_w_01_kmq = V_w_kmq[..., 0, 1]
+    V_w_10_kmq = V_w_kmq[..., 1, 0]
+    V_w_11_kmq = V_w_kmq[..., 1, 1]
+    V_w_00_k = V_w_k[..., 0, 0]
+    V_w_01_k = V_w_k[..., 0, 1]
+    V_w_10_k = V_w_k[..., 1, 0]
+    V_w_11_k = V_w_k[..., 1, 1]
+    V_uw_01_k = V_uw_k[..., 0, 1]
+    V_uw_10_k = V_uw_k[..., 1, 0]
+    V_u_00_kpq = V_u_kpq[..., 0, 0]
+    V_u_01_kpq = V_u_kpq[..., 0, 1]
+    V_u_10_kpq = V_u_kpq[..., 1, 0]
+    V_u_11_kpq = V_u_kpq[..., 1, 1]
+    V_A_00_k = V_A_k[..., 0, 0]
+    V_A_01_k = V_A_k[..., 0, 1]
+    V_A_10_k = V_A_k[..., 1, 0]
+    V_A_11_k = V_A_k[..., 1, 1]
+    dV_u_00_k = dV_u_k[..., 0, 0]
+    dV_u_01_k = dV_u_k[..., 0, 1]
+    dV_u_10_k = dV_u_k[..., 1, 0]
+    dV_u_11_k = dV_u_k[..., 1, 1]
+    dV_w_00_kmq = dV_w_kmq[..., 0, 0]
+    dV_w_01_kmq = dV_w_kmq[..., 0, 1]
+    dV_w_10_kmq = dV_w_kmq[..., 1, 0]
+    dV_w_11_kmq = dV_w_kmq[..., 1, 1]
+    dV_w_00_k = dV_w_k[..., 0, 0]
+    dV_w_01_k = dV_w_k[..., 0, 1]
+    dV_w_10_k = dV_w_k[..., 1, 0]
+    dV_w_11_k = dV_w_k[..., 1, 1]
+    dV_u_00_kpqpq0 = dV_u_kpqpq0[..., 0, 0]
+    dV_u_01_kpqpq0 = dV_u_kpqpq0[..., 0, 1]
+    dV_u_10_kpqpq0 = dV_u_kpqpq0[..., 1, 0]
+    dV_u_11_kpqpq0 = dV_u_kpqpq0[..., 1, 1]
+    dV_A_00_kpq0 = dV_A_kpq0[..., 0, 0]
+    dV_A_01_kpq0 = dV_A_kpq0[..., 0, 1]
+    dV_A_10_kpq0 = dV_A_kpq0[..., 1, 0]
+    dV_A_11_kpq0 = dV_A_kpq0[..., 1, 1]
+    x0 = -V_u_11_k*f1_k + V_u_11_k*f1_kmq
+    x1 = -e1_k
+    x2 = 1j*gamma1
+    x3 = 2*x2
+    x4 = 1j*eta_p
+    x5 = x3 + x4
+    x6 = x1 + x5
+    x7 = e1_kmq + omega
+    x8 = _recip(x6 + x7)
+    x9 = x0*x8
+    x10 = V_u_00_kpq*f0_k - V_u_00_kpq*f0_kpq
+    x11 = 1j*gamma0
+    x12 = 2*x11
+    x13 = x12 + x4
+    x14 = e0_k + x13
+    x15 = -e0_kpq + omega
+    x16 = _recip(x14 + x15)
+    x17 = -V_w_11_k*f1_k + V_w_11_k*f1_kpq
+    x18 = -omega
+    x19 = e1_kpq + x18
+    x20 = _recip(x19 + x6)
+    x21 = x17*x20
+    x22 = V_u_10_k*f0_kmq - V_u_10_k*f1_k
+    x23 = e0_kmq + omega
+    x24 = x11 + x2
+    x25 = x24 + x4
+    x26 = x1 + x25
+    x27 = _recip(x23 + x26)
+    x28 = x22*x27
+    x29 = V_w_00_kmq*f0_k - V_w_00_kmq*f0_kmq
+    x30 = -e0_kmq + x18
+    x31 = _recip(x14 + x30)
+    x32 = V_u_10_kpq*f0_k - V_u_10_kpq*f1_kpq
+    x33 = -e1_kpq
+    x34 = omega + x33
+    x35 = e0_k + x25
+    x36 = _recip(x34 + x35)
+    x37 = V_w_10_k*f0_kpq - V_w_10_k*f1_k
+    x38 = e0_kpq + x18
+    x39 = _recip(x26 + x38)
+    x40 = x37*x39
+    x41 = V_w_10_kmq*f0_k - V_w_10_kmq*f1_kmq
+    x42 = -e1_kmq + x18
+    x43 = _recip(x35 + x42)
+    x44 = e0_k + x1
+    x45 = 2*x4
+    x46 = x24 + x45
+    x47 = _recip(x44 + x46)
+    x48 = V_A_01_k*x47
+    x49 = V_u_11_kpq*f1_k - V_u_11_kpq*f1_kpq
+    x50 = e1_k + x5
+    x51 = _recip(x34 + x50)
+    x52 = x49*x51
+    x53 = -V_u_00_k*f0_k + V_u_00_k*f0_kmq
+    x54 = -e0_k
+    x55 = x13 + x54
+    x56 = _recip(x23 + x55)
+    x57 = x53*x56
+    x58 = V_w_11_kmq*f1_k - V_w_11_kmq*f1_kmq
+    x59 = _recip(x42 + x50)
+    x60 = x58*x59
+    x61 = -V_u_01_kpq*f0_kpq + V_u_01_kpq*f1_k
+    x62 = e1_k + x25
+    x63 = _recip(x15 + x62)
+    x64 = -V_w_00_k*f0_k + V_w_00_k*f0_kpq
+    x65 = _recip(x38 + x55)
+    x66 = x64*x65
+    x67 = -V_u_01_k*f0_k + V_u_01_k*f1_kmq
+    x68 = x25 + x54
+    x69 = _recip(x68 + x7)
+    x70 = x67*x69
+    x71 = -V_w_01_kmq*f0_kmq + V_w_01_kmq*f1_k
+    x72 = _recip(x30 + x62)
+    x73 = -V_w_01_k*f0_k + V_w_01_k*f1_kpq
+    x74 = _recip(x19 + x68)
+    x75 = x73*x74
+    x76 = _recip(e1_k + x46 + x54)
+    x77 = V_A_10_k*x76
+    x78 = _recip(4*x11 + x45)
+    x79 = V_u_00_k*x29*x31 - V_u_00_kpq*x66 + V_w_00_k*x10*x16 - V_w_00_kmq*x57
+    x80 = x12 + x45
+    x81 = _recip(x3 + x80)
+    x82 = V_u_01_k*x41*x43 - V_u_10_kpq*x75 + V_w_01_k*x32*x36 - V_w_10_kmq*x70
+    x83 = _recip(4*x2 + x45)
+    x84 = V_u_11_k*x60 - V_u_11_kpq*x21 + V_w_11_k*x52 - V_w_11_kmq*x9
+    x85 = -V_u_01_kpq*x40 + V_u_10_k*x71*x72 - V_w_01_kmq*x28 + V_w_10_k*x61*x63
+    x86 = x16**2
+    x87 = x10*x86
+    x88 = x8**2
+    x89 = x20**2
+    x90 = x17*x89
+    x91 = x36**2
+    x92 = x32*x91
+    x93 = x31**2
+    x94 = x27**2
+    x95 = x39**2
+    x96 = x37*x95
+    x97 = x43**2
+    x98 = -V_u_00_kpq*x96 + V_u_10_k*x29*x93 - V_u_10_kpq*x90 + V_u_11_k*x41*x97 + V_w_00_kmq*x22*x94 - V_w_10_k*x87 + V_w_10_kmq*x0*x88 - V_w_11_k*x92
+    x99 = x56**2
+    x100 = x51**2
+    x101 = x100*x49
+    x102 = x59**2
+    x103 = x69**2
+    x104 = x65**2
+    x105 = x104*x64
+    x106 = x63**2
+    x107 = x106*x61
+    x108 = x72**2
+    x109 = x74**2
+    x110 = x109*x73
+    x111 = V_u_00_k*x108*x71 + V_u_01_k*x102*x58 - V_u_01_kpq*x105 - V_u_11_kpq*x110 - V_w_00_k*x107 - V_w_01_k*x101 + V_w_01_kmq*x53*x99 + V_w_11_kmq*x103*x67
+    x112 = _recip(-x44)
+    x113 = v_10_k*x112
+    x114 = _recip(x44)
+    x115 = v_01_k*x114
+    x116 = V_A_10_k*x115 + dV_A_00_kpq0
+    x117 = V_w_00_k*x86
+    x118 = V_u_00_kpq*x104
+    x119 = V_u_00_k*x29*x93 + V_w_00_kmq*x53*x99 - x10*x117 - x118*x64
+    x120 = V_w_01_k*x91
+    x121 = V_u_10_kpq*x109
+    x122 = V_u_01_k*x41*x97 + V_w_10_kmq*x103*x67 - x120*x32 - x121*x73
+    x123 = V_A_01_k*x113 + dV_A_11_kpq0
+    x124 = V_w_11_k*x100
+    x125 = V_u_11_kpq*x89
+    x126 = V_u_11_k*x102*x58 + V_w_11_kmq*x0*x88 - x124*x49 - x125*x17
+    x127 = V_w_10_k*x106
+    x128 = V_u_01_kpq*x95
+    x129 = V_u_10_k*x108*x71 + V_w_01_kmq*x22*x94 - x127*x61 - x128*x37
+    x130 = -dV_u_11_k*f1_k + dV_u_11_k*f1_kmq
+    x131 = dV_u_10_k*f0_kmq - dV_u_10_k*f1_k
+    x132 = 2*v_00_k
+    x133 = x132*x29*x31**3
+    x134 = x20**3
+    x135 = x39**3
+    x136 = x132*x41*x43**3
+    x137 = x10*x16**3*(-v_00_k + v_00_kpq)
+    x138 = 2*V_w_10_k
+    x139 = -v_11_kpq
+    x140 = x32*x36**3*(-v_00_k - x139)
+    x141 = 2*V_w_11_k
+    x142 = e0_kpq + x33
+    x143 = _recip(x142)
+    x144 = v_10_kpq*x143
+    x145 = V_w_11_k*x144 + dV_w_10_k
+    x146 = v_10_k*x114
+    x147 = V_w_11_kmq*x146 + dV_w_10_kmq
+    x148 = _recip(-x142)
+    x149 = v_01_kpq*x148
+    x150 = V_w_10_k*x149 + dV_w_11_k
+    x151 = V_w_01_kmq*x146 + dV_w_00_kmq
+    x152 = v_10_kpq*x148
+    x153 = V_u_00_kpq*x152 + V_u_11_kpq*x146 + dV_u_10_kpqpq0
+    x154 = v_01_kpq*x143
+    x155 = V_u_01_kpq*x146 + V_u_10_kpq*x154 + dV_u_00_kpqpq0
+    x156 = fp1_kpq*v_11_kpq
+    x157 = V_w_11_k*x156 - f1_k*x150 + f1_kpq*x150
+    x158 = fp0_k*v_00_k
+    x159 = V_w_00_kmq*x158 + f0_k*x151 - f0_kmq*x151
+    x160 = fp0_kpq*v_00_kpq
+    x161 = V_w_10_k*x160 + f0_kpq*x145 - f1_k*x145
+    x162 = V_w_10_kmq*x158 + f0_k*x147 - f1_kmq*x147
+    x163 = V_u_00_kpq*x158 - V_u_00_kpq*x160 + f0_k*x155 - f0_kpq*x155
+    x164 = -V_u_10_kpq*x156 + V_u_10_kpq*x158 + f0_k*x153 - f1_kpq*x153
+    x165 = -dV_u_00_k*f0_k + dV_u_00_k*f0_kmq
+    x166 = -dV_u_01_k*f0_k + dV_u_01_k*f1_kmq
+    x167 = 2*v_11_k
+    x168 = x167*x58*x59**3
+    x169 = x65**3
+    x170 = x167*x71*x72**3
+    x171 = x74**3
+    x172 = 2*V_w_01_k
+    x173 = x49*x51**3*(-v_11_k - x139)
+    x174 = 2*V_w_00_k
+    x175 = x61*x63**3*(v_00_kpq - v_11_k)
+    x176 = V_w_00_k*x149 + dV_w_01_k
+    x177 = v_01_k*x112
+    x178 = V_w_00_kmq*x177 + dV_w_01_kmq
+    x179 = V_w_01_k*x144 + dV_w_00_k
+    x180 = V_w_10_kmq*x177 + dV_w_11_kmq
+    x181 = V_u_00_kpq*x177 + V_u_11_kpq*x154 + dV_u_01_kpqpq0
+    x182 = V_u_01_kpq*x152 + V_u_10_kpq*x177 + dV_u_11_kpqpq0
+    x183 = V_w_00_k*x160 - f0_k*x179 + f0_kpq*x179
+    x184 = fp1_k*v_11_k
+    x185 = V_w_11_kmq*x184 + f1_k*x180 - f1_kmq*x180
+    x186 = V_w_01_k*x156 - f0_k*x176 + f1_kpq*x176
+    x187 = V_w_01_kmq*x184 - f0_kmq*x178 + f1_k*x178
+    x188 = -V_u_11_kpq*x156 + V_u_11_kpq*x184 + f1_k*x182 - f1_kpq*x182
+    x189 = V_u_01_kpq*fp1_k*v_11_k - V_u_01_kpq*x160 - f0_kpq*x181 + f1_k*x181
+    x190 = x78**2
+    x191 = x81**2
+    x192 = -V_u_00_k*x133 + V_u_00_k*x159*x93 + 2*V_u_00_kpq*v_00_kpq*x169*x64 + V_w_00_kmq*x165*x99 + dV_u_00_k*x29*x93 - x105*x155 - x117*x163 - x118*x183 - x137*x174 + x151*x53*x99 - x179*x87
+    x193 = -V_u_01_k*x136 + V_u_01_k*x162*x97 + 2*V_u_10_kpq*v_11_kpq*x171*x73 + V_w_10_kmq*x103*x166 + dV_u_01_k*x41*x97 + x103*x147*x67 - x110*x153 - x120*x164 - x121*x186 - x140*x172 - x176*x92
+    x194 = x83**2
+    x195 = V_u_11_k*x102*x185 - V_u_11_k*x168 + 2*V_u_11_kpq*v_11_kpq*x134*x17 + V_w_11_kmq*x130*x88 + dV_u_11_k*x102*x58 + x0*x180*x88 - x101*x150 - x124*x188 - x125*x157 - x141*x173 - x182*x90
+    x196 = 2*V_u_01_kpq*v_00_kpq*x135*x37 + V_u_10_k*x108*x187 - V_u_10_k*x170 + V_w_01_kmq*x131*x94 + dV_u_10_k*x108*x71 - x107*x145 - x127*x189 - x128*x161 - x138*x175 + x178*x22*x94 - x181*x96
+    x197 = _recip(x80)
+    x198 = x197 - x78
+    x199 = -x81
+    x200 = x197 + x199
+    x201 = _recip(x3 + x45)
+    x202 = x201 - x83
+    x203 = x199 + x201
+    x204 = V_A_00_k*(x198*x79 + x200*x82) + V_A_11_k*(x202*x84 + x203*x85)
+    x205 = v_00_k*x197**2
+    x206 = v_11_k*x201**2
+    return (V_A_00_k*(x78*x79 + x81*x82) + V_A_11_k*(x81*x85 + x83*x84) + x48*(-V_u_00_kpq*x40 + V_u_10_k*x29*x31 - V_u_10_kpq*x21 + V_u_11_k*x41*x43 + V_uw_10_k*f0_k - V_uw_10_k*f1_k - V_w_00_kmq*x28 + V_w_10_k*x10*x16 - V_w_10_kmq*x9 + V_w_11_k*x32*x36) + x77*(V_u_00_k*x71*x72 + V_u_01_k*x60 - V_u_01_kpq*x66 - V_u_11_kpq*x75 - V_uw_01_k*f0_k + V_uw_01_k*f1_k + V_w_00_k*x61*x63 + V_w_01_k*x52 - V_w_01_kmq*x57 - V_w_11_kmq*x70), V_A_00_k*(-v_00_k*x119*x190 - v_00_k*x122*x191 + x192*x78 + x193*x81) - V_A_01_k*v_00_k*x47**2*x98 - V_A_10_k*v_11_k*x111*x76**2 + V_A_11_k*(-v_11_k*x126*x194 - v_11_k*x129*x191 + x195*x83 + x196*x81) + x111*x76*(V_A_00_k*x113 + dV_A_10_kpq0) + x116*(x119*x78 + x122*x81) + x123*(x126*x83 + x129*x81) + x47*x98*(V_A_11_k*x115 + dV_A_01_kpq0) + x48*(2*V_u_00_kpq*v_00_kpq*x135*x37 - V_u_00_kpq*x161*x95 - V_u_10_k*x133 + V_u_10_k*x159*x93 + 2*V_u_10_kpq*v_11_kpq*x134*x17 - V_u_10_kpq*x157*x89 - V_u_11_k*x136 + V_u_11_k*x162*x97 + V_w_00_kmq*x131*x94 - V_w_10_k*x163*x86 + V_w_10_kmq*x130*x88 - V_w_11_k*x164*x91 + dV_u_10_k*x29*x93 + dV_u_11_k*x41*x97 + x0*x147*x88 - x137*x138 - x140*x141 - x145*x87 - x150*x92 + x151*x22*x94 - x153*x90 - x155*x96) + x77*(V_u_00_k*x108*x187 - V_u_00_k*x170 + V_u_01_k*x102*x185 - V_u_01_k*x168 + 2*V_u_01_kpq*v_00_kpq*x169*x64 - V_u_01_kpq*x104*x183 + 2*V_u_11_kpq*v_11_kpq*x171*x73 - V_u_11_kpq*x109*x186 - V_w_00_k*x106*x189 - V_w_01_k*x100*x188 + V_w_01_kmq*x165*x99 + V_w_11_kmq*x103*x166 + dV_u_00_k*x108*x71 + dV_u_01_k*x102*x58 - x101*x176 + x103*x180*x67 - x105*x181 - x107*x179 - x110*x182 - x172*x173 - x174*x175 + x178*x53*x99), x204, x116*(x119*x198 + x122*x200) + x123*(x126*x202 + x129*x203), x204, V_A_00_k*(x119*(v_00_k*x190 - x205) + x122*(v_00_k*x191 - x205) + x192*x198 + x193*x200) + V_A_11_k*(x126*(v_11_k*x194 - x206) + x129*(v_11_k*x191 - x206) + x195*x202 + x196*x203))
 
 
 def theta2_poles(eta_p, gamma, e_k, e_kpq, f_k, f_kpq, fp_k, fp_kpq, v_k, v_kpq, V_w_k, V_u_kpq, V_A_k, V_wA_k, V_A_kpq, dV_w_k, dV_u_kpq, dV_A_k, dV_A_kpqpq0, dV_w_kmq0, dV_wA_k):

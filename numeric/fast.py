@@ -196,6 +196,8 @@ def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
     return out
 
 
+#: eq4 functions that return several pieces at once (shared subexpressions), and the pieces in their order
+JOINT = {"theta1_split": ("theta1_adiabatic", "theta1_skew_scattering", "theta1_side_jump")}
 SPLIT_KERNELS = ("theta1_adiabatic", "theta1_nonadiabatic", "theta1_skew_scattering", "theta1_side_jump")
 
 
@@ -326,6 +328,16 @@ class _Contracted:
         val, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
         return val, np.broadcast_to(dqw, (len(self.rates), 2, self.nk, len(self.owner)))
 
+    def kernels(self, name):
+        """{piece: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ)} of one eq4 function: itself, or for "theta1_split" the three pieces
+        theta1_adiabatic, theta1_skew_scattering, theta1_side_jump it returns together."""
+        if name not in JOINT:
+            return {name: self.kernel(name)}
+        gen = _kernels("eq4", self.inputs.nb)
+        out = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        shape = (len(self.rates), 2, self.nk, len(self.owner))
+        return {piece: (out[2 * i], np.broadcast_to(out[2 * i + 1], shape)) for i, piece in enumerate(JOINT[name])}
+
     def theta2(self):
         """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
         return self.kernel("theta2")[1]
@@ -357,9 +369,9 @@ def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
     w = np.asarray(layout.inputs.problem.weights, float)
     out = {}
     for name in names:
-        val, dqw = layout.kernel(name)
-        per_pair = np.einsum("slkp,k->skp", dqw, w) if resolved else np.einsum("slkp,k->sp", dqw, w)
-        out[name] = (layout.to_matrix(per_pair), float(np.abs(val).max()))
+        for piece, (val, dqw) in layout.kernels(name).items():
+            per_pair = np.einsum("slkp,k->skp", dqw, w) if resolved else np.einsum("slkp,k->sp", dqw, w)
+            out[piece] = (layout.to_matrix(per_pair), float(np.abs(val).max()))
     return out
 
 
@@ -389,8 +401,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     (numeric/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
     out["resonances"]."""
     q = np.asarray(q, float)
-    names = ("theta1_adiabatic", "theta1_skew_scattering", "theta1_side_jump") if split else ("theta1",)
-    names = names + ("theta2", "theta3")
+    pieces = JOINT["theta1_split"] if split else ("theta1",)
+    names, pieces = (("theta1_split",) if split else ("theta1",)) + ("theta2", "theta3"), pieces + ("theta2", "theta3")
     rates_list = list(rates_list)
     if resolved and resonances:
         raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
@@ -412,10 +424,10 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     plus, minus = terms
     results = []
     for s in range(len(rates_list)):
-        contracted = {n: plus[n][0][s] + minus[n][0][s] for n in names}
-        size = {n: plus[n][1] for n in names}
+        contracted = {n: plus[n][0][s] + minus[n][0][s] for n in pieces}
+        size = {n: plus[n][1] for n in pieces}
         if split:
-            contracted["theta1"] = sum(contracted[n] for n in names[:3])
+            contracted["theta1"] = sum(contracted[n] for n in pieces[:3])
             size["theta1"] = float("nan")
         by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
         out = {**routes(by_term), "by_term": by_term, "theta_at_zero_q0": {n: size[n] for n in by_term}}
