@@ -51,7 +51,7 @@ class _Inputs:
         self.set_rates(problem.rates)
         nsub = self.model.nsub
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
-        self._bands, self._verts, self._phis = {}, {}, {}
+        self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
 
     def set_rates(self, rates):
         """Damping enters the kernels only as scalars: one set of band data serves every (η_p, γ_n)."""
@@ -67,6 +67,13 @@ class _Inputs:
 
     def kpoint(self, shift):
         return self.k + shift[0] * self.q + shift[1] * self.q0
+
+    def phases(self, shift):
+        """e^{−ik·d} of every bond at k + a q + b q₀, kept for the many vertices evaluated there."""
+        shift = tuple(shift)
+        if shift not in self._phases:
+            self._phases[shift] = self.model.bond_phases(self.kpoint(shift))
+        return self._phases[shift]
 
     def band(self, shift):
         shift = tuple(shift)
@@ -101,7 +108,8 @@ class _Inputs:
         key = (T, shift)
         if key not in self._verts:
             QT = sum(({"u": self.q, "w": -self.q - self.q0, "A": self.q0}[f] for f in T), np.zeros(2))
-            V = self.model.vertex_from_coefficients(self.phi(T, self.q0), QT, self.kpoint(shift))
+            V = self.model.vertex_from_coefficients(self.phi(T, self.q0), QT, self.kpoint(shift),
+                                                    phase=self.phases(shift))
             V = self._project(V, T, shift)
             if T == ("u", "w") and not self.problem.second_order_vertices:
                 V = np.zeros_like(V)
@@ -141,12 +149,12 @@ class _Inputs:
         rows = []
         for l in range(2):
             kd = (1, 0) if l == 0 else (0, 1)
-            D = b * self.model.vertex_from_coefficients(phi0, QT, self.kpoint(base), kderiv=kd)
+            D = b * self.model.vertex_from_coefficients(phi0, QT, self.kpoint(base), kderiv=kd, phase=self.phases(base))
             if "w" in T or "A" in T:
                 e = np.zeros(2)
                 e[l] = PHI_STEP
                 dphi = (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
-                D = D + self.model.vertex_from_coefficients(dphi, QT, self.kpoint(base))
+                D = D + self.model.vertex_from_coefficients(dphi, QT, self.kpoint(base), phase=self.phases(base))
             rows.append(self._layout(self._project(D, T, base), T))
         return np.stack(rows)
 

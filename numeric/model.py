@@ -237,18 +237,23 @@ class TightBindingModel:
         Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
         return self.vertex_from_coefficients(phi, Q, k, kderiv=kderiv, bloch=bloch, bare=not fields)
 
-    def vertex_from_coefficients(self, phi, Q, k, *, kderiv=(0, 0), bloch: str = "I", bare: bool = False):
+    def bond_phases(self, k) -> np.ndarray:
+        """e^{−ik·d} of every bond at every k, shape (nk..., nbonds): what :meth:`vertex_from_coefficients` sums with."""
+        return np.exp(-1j * (np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T))
+
+    def vertex_from_coefficients(self, phi, Q, k, *, kderiv=(0, 0), bloch: str = "I", bare: bool = False, phase=None):
         """The Bloch matrices of a vertex whose bond coefficients ``phi`` (from :meth:`bond_coefficients`) are known.
 
         Lets a caller evaluate one vertex at many k-grids without re-expanding the bond formula.
-        ``phi`` may carry leading axes (several vertices at once); ``bare`` adds the on-site energies (H itself).
+        ``phi`` may carry leading axes (several vertices at once); ``bare`` adds the on-site energies (H itself);
+        ``phase``: :meth:`bond_phases` of these k, if the caller keeps them for many vertices.
         """
         k = np.asarray(finite("k", k), dtype=float)
         b = self._bond_arrays()
         d = b["d"]
         nx, ny = kderiv
         weights = phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
-        phase = np.exp(-1j * (k @ d.T))                          # (nk..., nbonds)
+        phase = self.bond_phases(k) if phase is None else phase  # (nk..., nbonds)
         lead = np.shape(weights)[:-1]
         w = np.reshape(weights, lead + (1,) * (phase.ndim - 1) + weights.shape[-1:])
         terms = phase * w
