@@ -189,8 +189,28 @@ def _check_kappa(kappa) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------- bond values
-def _bond_terms(model, b: _Bonds, n_flux, kappa, u, gauge, derivative: bool):
-    """Bond amplitudes H_{i j0}(κ) (nhop, L²) and, optionally, their u-derivatives (nsub, 2, nhop, L²)."""
+def _modulation_weights(b: _Bonds, modulation):
+    """Per-site weights f_s of the displacement coordinates, as (f at the site c†_i, f at the site c_j) per bond:
+    uniform sublattice displacements (``modulation`` None: f = 1, coordinates (nsub, 2)), or the real and imaginary
+    parts of the amplitudes c of u_s = Re[c e^{iq·r_s}] at q = ``modulation`` (f = cos q·r_s and −sin q·r_s,
+    coordinates (2, nsub, 2)). q must be periodic on the supercell, e^{iq·T_k} = 1, so that the image j = j0 + M moves
+    with j0."""
+    if modulation is None:
+        return [(np.ones(b.i.shape), np.ones(b.i.shape))]
+    q = np.array(finite("q (modulation wave vector, 1/Å)", modulation), dtype=float)
+    if q.shape != (2,):
+        raise ParameterError(f"the modulation q must be one Cartesian 2-vector in 1/Å, got shape {q.shape}.")
+    if np.abs(np.exp(1j * (b.T @ q)) - 1.0).max() > 1e-9:
+        raise ParameterError(f"q = {q.tolist()} 1/Å is not periodic on the {b.L}×{b.L} supercell (e^(iq·T) ≠ 1): "
+                             "choose L so that q is a supercell reciprocal vector (at K, L a multiple of 3).")
+    ph_i, ph_j = b.positions[b.i] @ q, b.positions[b.j0] @ q
+    return [(np.cos(ph_i), np.cos(ph_j)), (-np.sin(ph_i), -np.sin(ph_j))]
+
+
+def _bond_terms(model, b: _Bonds, n_flux, kappa, u, gauge, derivative: bool, modulation=None):
+    """Bond amplitudes H_{i j0}(κ) (nhop, L²) and, optionally, their derivatives with respect to the displacement
+    coordinates (:func:`_modulation_weights`): (nsub, 2, nhop, L²) for uniform ones, (2, nsub, 2, nhop, L²) for
+    modulated ones."""
     n_flux, gauge = _check_flux(n_flux), _check_gauge(gauge)
     kappa, u = _check_kappa(kappa), _check_u(model, u)
     C = 2 * np.pi * n_flux * np.sign(np.linalg.det(b.T))           # = B (T1 × T2)_z
@@ -222,18 +242,21 @@ def _bond_terms(model, b: _Bonds, n_flux, kappa, u, gauge, derivative: bool):
     if not derivative:
         return val, None
     nsub = model.nsub
-    dval = np.empty((nsub, 2) + val.shape, dtype=complex)
+    weights = _modulation_weights(b, modulation)
+    dval = np.empty((len(weights), nsub, 2) + val.shape, dtype=complex)
     Dhat = D / ell[..., None]
-    for c in range(nsub):
-        sD = ((b.to == c).astype(float) - (b.frm == c))[:, None]     # ∂D/∂u^c = sD e_k
-        sM = 0.5 * ((b.to == c).astype(float) + (b.frm == c))[:, None]  # ∂mid/∂u^c = sM e_k
-        sJ = (b.frm == c).astype(float)[:, None]                     # ∂r'_{j0}/∂u^c = sJ e_k
-        for k in range(2):
-            dlogt = -(b.beta / b.l0)[:, None] * sD * Dhat[..., k]
-            dphi = sign * C * (sM * ga[k] * sb + sa * sD * gb[k])
-            dwrap = (-1.0 if gauge == 1 else 1.0) * m_wrap * C * sJ * gw[k]
-            dval[c, k] = val * (dlogt - 1j * dphi + 1j * dwrap) if moving_path else val * dlogt
-    return val, dval
+    for r, (f_to, f_frm) in enumerate(weights):
+        for c in range(nsub):
+            on_i, on_j = (b.to == c)[:, None] * f_to, (b.frm == c)[:, None] * f_frm
+            sD = on_i - on_j                                         # ∂D/∂x = sD e_k
+            sM = 0.5 * (on_i + on_j)                                 # ∂mid/∂x = sM e_k
+            sJ = on_j                                                # ∂r'_{j0}/∂x = sJ e_k
+            for k in range(2):
+                dlogt = -(b.beta / b.l0)[:, None] * sD * Dhat[..., k]
+                dphi = sign * C * (sM * ga[k] * sb + sa * sD * gb[k])
+                dwrap = (-1.0 if gauge == 1 else 1.0) * m_wrap * C * sJ * gw[k]
+                dval[r, c, k] = val * (dlogt - 1j * dphi + 1j * dwrap) if moving_path else val * dlogt
+    return val, (dval[0] if modulation is None else dval)
 
 
 def supercell_hamiltonian(model, L, n_flux, kappa, u=None, *, gauge: int = 1) -> np.ndarray:
@@ -313,8 +336,12 @@ class MolecularGeometry:
     B: float
 
 
-def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1) -> MolecularGeometry:
+def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1, modulation=None) -> MolecularGeometry:
     """Molecular Berry curvature, quantum metric, gap and μ of the filled supercell (see the module docstring).
+
+    ``modulation`` q (1/Å, periodic on the supercell): the coordinates are the real and imaginary parts of the
+    amplitudes c^a_i of u_s = Re[c e^{iq·r_s}] (s on sublattice a), and curvature and metric have shape
+    (2, nsub, 2, 2, nsub, 2) [Re/Im, a, i, Re/Im, b, j]; by default uniform displacements, (nsub, 2, nsub, 2).
 
     Raises
     ------
@@ -329,14 +356,14 @@ def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1) -> Molecular
     if N % 2:
         raise ParameterError(f"half filling needs an even number of sites, got {N} (nsub L² with L = {b.L}).")
     nocc = N // 2
-    nsub = model.nsub
-    nmu = 2 * nsub
+    coords = ((2,) if modulation is not None else ()) + (model.nsub, 2)
+    nmu = int(np.prod(coords))
     G = np.zeros((nmu, nmu), dtype=complex)
     top, bottom = -np.inf, np.inf
     onsite = model.onsite[b.sublattice]
     I, J0 = b.i, b.j0
     for kappa in kgrid:
-        val, dval = _bond_terms(model, b, n_flux, kappa, None, gauge, derivative=True)
+        val, dval = _bond_terms(model, b, n_flux, kappa, None, gauge, derivative=True, modulation=modulation)
         H = np.zeros((N, N), dtype=complex)
         np.add.at(H, (I.ravel(), J0.ravel()), val.ravel())
         H[np.diag_indices(N)] += onsite
@@ -359,7 +386,7 @@ def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1) -> Molecular
     if bottom - top < MIN_GAP_EV:
         _gap_error(model, b.L, n_flux, bottom - top)
     norm = b.L * b.L * len(kgrid)
-    shape = (nsub, 2, nsub, 2)
+    shape = coords + coords
     return MolecularGeometry(
         curvature=(-2.0 * G.imag / norm).reshape(shape), metric=(G.real / norm).reshape(shape),
         gap=float(bottom - top), mu=float(0.5 * (top + bottom)), B=supercell_field(model, b.L, n_flux))
@@ -504,3 +531,103 @@ def born_oppenheimer_lambda(model, pairs=DEFAULT_PAIRS, nkappa: int = 2, *, gaug
     return BornOppenheimerLambda(
         lam=lam, B_values=B, curvatures=curv, residual=np.sqrt(np.mean(res**2, axis=0)), error_estimate=error,
         lam_odd=lam_odd, coefficients=coef, pairs=pairs, nkappa=nk)
+
+
+# ------------------------------------------------------------------------- modulated displacements (q ≠ Γ)
+@dataclass(frozen=True)
+class BornOppenheimerMoment:
+    """Result of ``born_oppenheimer_moment``.
+
+    Attributes
+    ----------
+    moment : (npol,) array
+        m_BO per polarization, the whole B-linear Berry term of the mode (odd fit in B), in the units of
+        ``numeric.moment.mode_moment`` with unit masses: compare with (i/2) Σ_ab (Λ^{ab} + Λ^{ba}) X_ab.
+    moment_zz : (npol,) array
+        The part of ``moment`` that Eq. (4)'s form B Σ_ab Λ^{ab} (u^a × u̇^b)_z can hold: −Σ_ab lam_zz^{ab} Im X_ab.
+    lam_zz : (nsub, nsub) array
+        λ^{ab} of the ε_ij part of the slope: ¼ (A^{ab}_xy − A^{ab}_yx), A = S_rr + S_ii the Re–Re plus Im–Im blocks
+        of S = ∂Ω/∂B; the supercell's counterpart of Eq. (4)'s Λ^{ab}_zz (= λ_BO of ``born_oppenheimer_lambda`` at Γ).
+    slope : (2, nsub, 2, 2, nsub, 2) array
+        S = ∂Ω_μν/∂B over x = (Re c, Im c), from the odd fit c1 B + c3 B³, e (e = ħ = 1).
+    error_estimate : (npol,) array
+        |moment(odd fit) − moment(quadratic fit c0 + c1 B + c2 B²)|.
+    B_values : (npairs,) array
+        Fields, ħ/(e Å²).
+    q : (2,) array
+        The modulation wave vector, 1/Å.
+    pairs : tuple
+    nkappa : int
+    """
+
+    moment: np.ndarray
+    moment_zz: np.ndarray
+    lam_zz: np.ndarray
+    slope: np.ndarray
+    error_estimate: np.ndarray
+    B_values: np.ndarray
+    q: np.ndarray
+    pairs: tuple
+    nkappa: int
+
+
+def _cross_im(e):
+    """Im X_ab = Im (e^a × e^{b*})_z for polarizations e (npol, 2 nsub): (npol, nsub, nsub)."""
+    v = e.reshape(len(e), -1, 2)
+    X = v[:, :, None, 0] * np.conj(v)[:, None, :, 1] - v[:, :, None, 1] * np.conj(v)[:, None, :, 0]
+    return X.imag
+
+
+def born_oppenheimer_moment(model, q, polarizations, pairs=DEFAULT_PAIRS, nkappa: int = 2, *,
+                            gauge: int = 1) -> BornOppenheimerMoment:
+    """Born–Oppenheimer moment of phonon modes at wave vector q (V7 away from Γ), from a magnetic supercell.
+
+    A displacement modulated at q, u_s = Re[c^a e^{iq·r_s}] for site s of sublattice a (site positions, as the
+    fields of Eq. 4: numeric/model.py ``bond_coefficients``), has the real coordinates x = (Re c, Im c); the filled
+    bands give the molecular curvature Ω_μν(B) over them per primitive cell (``molecular_geometry`` with
+    ``modulation``). The mode u^a(r, t) = e^a Q e^{i(q·r − ωt)} + c.c. (|Q|² = ħ/2ω, unit masses, as in
+    numeric/moment.py) is c(t) = 2 e Q e^{−iωt}, i.e. x = Re[z e^{−iωt}] with z = 2Q (e, −ie), and
+
+        ⟨½ xᵀ Ω ẋ⟩ = −(ω/4) Σ Ω_μν Im(z_μ z_ν*) = −½ Σ Ω_μν Im(ζ_μ ζ_ν*),   ζ = (e, −ie),
+
+    so its B-linear part is the moment per phonon m = −½ Σ_μν S_μν Im(ζ_μ ζ_ν*), S = ∂Ω/∂B. Written on e,
+    m = −½ Σ A_μν Im(e_μ e_ν*) − ½ Σ Y_μν Re(e_μ e_ν*) with A = S_rr + S_ii (antisymmetric) and Y = S_ri + S_riᵀ
+    (symmetric). Eq. (4)'s form B Σ Λ^{ab} (u^a × u̇^b)_z holds only the ε_ij part of A's sublattice blocks,
+    ``lam_zz``; at q = Γ nothing else survives (x real: S_ii = S_ri = 0, and C3v leaves A^{ab} ∝ ε) and
+    lam_zz = λ_BO of ``born_oppenheimer_lambda``; away from Γ, A and Y have δ_ij and traceless parts too
+    (CONVENTIONS.md §8: measured at K), which ``moment`` includes and ``moment_zz`` does not.
+
+    Parameters
+    ----------
+    model : TightBindingModel
+    q : (2,) array
+        Wave vector (1/Å), a reciprocal vector of every supercell in ``pairs`` (at K: L a multiple of 3).
+    polarizations : (npol, 2 nsub) array
+        Complex polarizations e (component 2a + i), not mass-weighted.
+    pairs, nkappa, gauge
+        As for ``born_oppenheimer_lambda`` (at least ``FIT_MIN_DISTINCT_B`` distinct fields).
+    """
+    nk = grid_size("nkappa (supercell Bloch grid per direction)", nkappa, minimum=1)
+    pairs = tuple((_check_L(L), _check_flux(n)) for L, n in pairs)
+    e = np.asarray(polarizations, dtype=complex)
+    if e.ndim != 2 or e.shape[1] != 2 * model.nsub:
+        raise ParameterError(f"polarizations must have shape (npol, 2 nsub) = (npol, {2 * model.nsub}), got {e.shape}.")
+    B = np.array([supercell_field(model, L, n) for L, n in pairs])
+    if _distinct(B) < FIT_MIN_DISTINCT_B:
+        raise ParameterError(f"pairs must give at least {FIT_MIN_DISTINCT_B} distinct fields for the fit, got {pairs}: "
+                             "add (L, n_flux) pairs (include n_flux = 0).")
+    nsub, nmu = model.nsub, 4 * model.nsub
+    curv = np.array([molecular_geometry(model, L, n, nk, gauge=gauge, modulation=q).curvature for L, n in pairs])
+    curv = curv.reshape(len(B), nmu, nmu)
+    zeta = np.concatenate([e, -1j * e], axis=1)                        # (npol, nmu): (Re c, Im c) of c = e
+    weight = np.imag(zeta[:, :, None] * np.conj(zeta)[:, None, :])     # Im(ζ_μ ζ_ν*)
+    odd, _ = _fit(B, curv, (1, 3))
+    quad, _ = _fit(B, curv, (0, 1, 2))
+    S = odd[0]
+    moment = -0.5 * np.einsum("mn,pmn->p", S, weight)
+    A = (S[: nmu // 2, : nmu // 2] + S[nmu // 2:, nmu // 2:]).reshape(nsub, 2, nsub, 2)
+    lam_zz = 0.25 * (A[:, 0, :, 1] - A[:, 1, :, 0])
+    return BornOppenheimerMoment(
+        moment=moment, moment_zz=-np.einsum("ab,pab->p", lam_zz, _cross_im(e)), lam_zz=lam_zz,
+        slope=S.reshape((2, nsub, 2) * 2), error_estimate=np.abs(moment + 0.5 * np.einsum("mn,pmn->p", quad[1], weight)),
+        B_values=B, q=np.asarray(q, float), pairs=pairs, nkappa=nk)

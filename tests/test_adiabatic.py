@@ -1,4 +1,5 @@
-"""V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (SPEC §4).
+"""V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (SPEC §4), at Γ and,
+with displacements modulated at K (numeric/supercell.py ``born_oppenheimer_moment``), at K.
 
 The supercell (numeric/supercell.py) puts n flux quanta through an L×L torus with Peierls phases, computes the molecular
 Berry curvature of the filled bands for uniform sublattice displacements, and λ_BO = ½ ∂Ω_xy/∂B by a fit over n: no
@@ -16,7 +17,8 @@ import pytest
 from numeric.damping import Rates
 from numeric.direct import lambda_matrix, uniform_problem
 from numeric.honeycomb import honeycomb_model
-from numeric.supercell import born_oppenheimer_lambda
+from numeric.fast import lambda_generated_rates
+from numeric.supercell import born_oppenheimer_lambda, born_oppenheimer_moment
 
 BO_FIT = 5e-4            # relative; L = 24 field-range error measured above (2.3e-4)
 RECIPROCITY = 1e-4       # relative difference of the two routes in the Hermitian limit (nk = 24)
@@ -40,6 +42,52 @@ def test_V7_referee_equals_born_oppenheimer_at_gamma(gauge_covariant_model, refe
     assert np.abs(ref.imag).max() < 1e-6 * np.abs(ref).max()
     np.testing.assert_allclose(ref.real, bo.lam_odd, rtol=0, atol=BO_FIT * np.abs(bo.lam_odd).max(),
                                err_msg="q = Γ, adiabatic limit, t′ = 0.3 eV")
+
+
+# Polarizations (component 2a + i): A-circular, B-circular, counter-rotating, and two generic mixtures.
+POLARIZATIONS = np.array([[1, 1j, 0, 0], [0, 0, 1, 1j], [1, 1j, 1, -1j], [1, 0.3j, -0.5, 1j], [1, -1j, 0.2, 1j]]) / np.sqrt(2)
+
+
+@pytest.fixture(scope="module")
+def bo_at_K(gauge_covariant_model):
+    K = gauge_covariant_model.lattice.point("K")
+    return born_oppenheimer_moment(gauge_covariant_model, K, POLARIZATIONS, ((24, 0), (24, 1), (24, 2), (24, 3)),
+                                   nkappa=1)
+
+
+def test_modulated_supercell_at_gamma_is_the_uniform_one(gauge_covariant_model):
+    """At q = Γ the modulated coordinates (Re c, Im c) reduce to the uniform displacements (Im c moves nothing): the
+    ε part is λ_BO of born_oppenheimer_lambda, and nothing beyond it survives (moment = moment_zz = −Σ λ Im X)."""
+    pairs = ((12, 0), (12, 1), (12, 2), (12, 3))
+    bo = born_oppenheimer_lambda(gauge_covariant_model, pairs, nkappa=1)
+    m = born_oppenheimer_moment(gauge_covariant_model, np.zeros(2), POLARIZATIONS, pairs, nkappa=1)
+    scale = np.abs(bo.lam_odd).max()
+    assert np.abs(m.lam_zz - bo.lam_odd).max() < 1e-12 * scale
+    v = POLARIZATIONS.reshape(len(POLARIZATIONS), 2, 2)
+    im_x = np.imag(v[:, :, None, 0] * np.conj(v)[:, None, :, 1] - v[:, :, None, 1] * np.conj(v)[:, None, :, 0])
+    expected = -np.einsum("ab,pab->p", bo.lam_odd, im_x)
+    assert np.abs(m.moment - expected).max() < 1e-12 * scale and np.abs(m.moment_zz - expected).max() < 1e-12 * scale
+
+
+def test_V7_lambda_A_equals_born_oppenheimer_at_K(gauge_covariant_model, bo_at_K):
+    """V7 away from Γ: λ^A at q = K in the adiabatic limit (generated, nk = 48: 9.514615 against 9.514612 at nk = 96…192)
+    against the ε_ij part of the curvature of displacements modulated at K (L = 24: 9.514499, relative 1.2e-5; L = 12:
+    9.4e-4), per sublattice pair, Λ^{AB} = 0 included."""
+    K = gauge_covariant_model.lattice.point("K")
+    pb = uniform_problem(gauge_covariant_model, 48, ADIABATIC["rates"])
+    lam = lambda_generated_rates(pb, ADIABATIC["omega"], K, [pb.rates])[0]["adiabatic"]
+    assert np.abs(lam.imag).max() < 1e-6 * np.abs(lam).max()
+    np.testing.assert_allclose(lam.real, bo_at_K.lam_zz, rtol=0, atol=BO_FIT * np.abs(bo_at_K.lam_zz).max(),
+                               err_msg="q = K, adiabatic limit, t′ = 0.3 eV")
+
+
+def test_a_K_phonon_has_a_born_oppenheimer_moment_beyond_eq4(bo_at_K):
+    """Finding (CONVENTIONS.md §8): at K the curvature of the modulated coordinates has parts Eq. (4)'s form
+    Λ^{ab} (u^a × u̇^b)_z cannot hold (δ_ij within a sublattice, traceless A–B couplings); for the A-circular mode
+    they nearly double the moment (19.166 against 9.5145). Asserted so that a change is noticed."""
+    full, zz = bo_at_K.moment, bo_at_K.moment_zz
+    assert abs(zz[0] - 9.5145) < 1e-3 and abs(full[0] / zz[0] - 2.01) < 0.02, (full, zz)
+    assert np.all(bo_at_K.error_estimate < 1e-3 * np.abs(full).max())
 
 
 def test_both_routes_agree_in_the_hermitian_limit(gauge_covariant_model, referee_at_gamma):

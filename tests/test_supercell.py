@@ -32,7 +32,11 @@ from numeric.honeycomb import HoneycombParameters, honeycomb_model
 from numeric.lattice import Lattice
 from numeric.model import TightBindingModel
 from numeric.supercell import (
+    _bond_terms,
+    _bonds,
+    _modulation_weights,
     born_oppenheimer_lambda,
+    born_oppenheimer_moment,
     kappa_grid,
     molecular_berry_curvature,
     molecular_geometry,
@@ -337,6 +341,32 @@ def test_bad_other_input():
         supercell_hamiltonian(MODEL, 2, 1, np.zeros(3))
     with pytest.raises(ParameterError, match="distinct fields"):
         born_oppenheimer_lambda(MODEL, pairs=[(4, 0), (4, 1)], nkappa=1)
+
+
+def test_bad_modulation_input():
+    """Displacements modulated at q need q periodic on the supercell (at K, L a multiple of 3) and polarizations of
+    shape (npol, 2 nsub)."""
+    K = MODEL.lattice.point("K")
+    with pytest.raises(ParameterError, match="not periodic on the 4×4 supercell"):
+        born_oppenheimer_moment(MODEL, K, np.eye(4), pairs=[(4, 0), (4, 1), (4, 2)], nkappa=1)
+    with pytest.raises(ParameterError, match="polarizations must have shape"):
+        born_oppenheimer_moment(MODEL, K, np.eye(3), pairs=[(3, 0), (3, 1), (3, 2)], nkappa=1)
+    with pytest.raises(ParameterError, match="modulation q"):
+        molecular_geometry(MODEL, 3, 1, 1, modulation=np.zeros(3))
+
+
+def test_modulated_derivative_of_a_commensurate_pattern():
+    """At q = 0 the modulated derivative is the uniform one (cos = 1) with vanishing imaginary coordinates; at K the
+    cosine and sine patterns of each sublattice move it by opposite-signed weights that sum to zero over the supercell
+    (Σ_s e^{iK·r_s} = 0 over the cells of a 3×3 supercell)."""
+    b = _bonds(MODEL, 3)
+    kappa = np.array([0.1, -0.2])
+    _, uniform = _bond_terms(MODEL, b, 1, kappa, None, 1, derivative=True)
+    _, at_gamma = _bond_terms(MODEL, b, 1, kappa, None, 1, derivative=True, modulation=np.zeros(2))
+    assert np.array_equal(at_gamma[0], uniform) and not np.any(at_gamma[1])
+    (cos_i, cos_j), (sin_i, sin_j) = _modulation_weights(b, MODEL.lattice.point("K"))
+    for f in (cos_i, cos_j, sin_i, sin_j):                      # per bond family, over the L² cells
+        assert np.abs(f.sum(axis=1)).max() < 1e-12 and np.abs(f).max() > 0.5
 
 
 def test_closed_gap_raises():
