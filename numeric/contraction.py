@@ -17,6 +17,13 @@ def contract_eq4(dtheta: np.ndarray, nsub: int) -> np.ndarray:
     return 0.25 * np.einsum("lk,mn,lkambn->ab", LEVI_CIVITA_2D, LEVI_CIVITA_2D, d)
 
 
+def contract_field(dtheta: np.ndarray, nsub: int) -> np.ndarray:
+    """¼ ε_{zℓk} ∂_{q₀ℓ}∂_ω Θ_{k,(a,k₁),(b,k₂)} → (nsub, 2, nsub, 2): the field's curl taken, the displacement indices kept
+    (contract_eq4 = Σ ε_{k₁k₂} of this)."""
+    d = np.asarray(dtheta).reshape(2, 2, nsub, 2, nsub, 2)                 # ℓ, k, a, k₁, b, k₂
+    return 0.25 * np.einsum("lk,lkambn->ambn", LEVI_CIVITA_2D, d)
+
+
 def routes(by_term: dict) -> dict:
     """Λ and its routes from the per-term contractions ¼ D[Θ^s] (keys "theta1", "theta2", "theta3"):
     current = (1/16) D[Θ¹+Θ³], force = (1/16) D[Θ²+Θ³], Λ = their mean, and Eq. (4) as printed, ¼ D[Θ¹+Θ²+Θ³]."""

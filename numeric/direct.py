@@ -38,7 +38,7 @@ import numpy as np
 from .bands import diagonalize
 from .brillouin import uniform_grid
 from .checks import ParameterError, finite, grid_size, positive
-from .contraction import contract_eq4, routes
+from .contraction import contract_eq4, contract_field, routes
 from .damping import Rates
 from .model import batched_fields, displacement_basis, potential_basis
 from .occupation import fermi_dirac
@@ -474,6 +474,36 @@ def default_step(problem: Problem) -> float:
     return min(Q0_STEP, Q0_STEP_PER_ETA * problem.rates.phonon / max(v_max, 1e-12))
 
 
+def _q0_derivative(problem, omega, q, h, terms, pops):
+    """∂_{q₀l} of ∂_ω Θ by a central difference at ±h, per term, stacked as (l, k, c, c')."""
+    rows = []
+    for l in range(2):
+        e = np.zeros(2)
+        e[l] = h
+        plus = _theta_sum(problem, omega, q, e, terms, pops)
+        minus = _theta_sum(problem, omega, q, -e, terms, pops)
+        rows.append({n: (plus[n] - minus[n]) / (2 * h) for n in plus})
+    return {n: np.stack([r[n] for r in rows]) for n in rows[0]}
+
+
+def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
+    """The tensor T^{ab}_{k₁k₂}(ω, q) whose ε_{k₁k₂} contraction is Λ^{ab}_zz: Λ's combination of routes (CONVENTIONS.md
+    §8) of ¼ ε_{zℓk} ∂_{q₀ℓ}∂_ω Θ_{k,(a,k₁),(b,k₂)} (``numeric.contraction.contract_field``), shape (nsub, 2, nsub, 2).
+
+    Eq. (4) keeps Σ ε_{k₁k₂} T^{ab}_{k₁k₂} = Λ^{ab}; the rest of T (δ_{k₁k₂} and traceless parts, zero at q = Γ by C3v,
+    not at K) also enters the moment of a mode at q ≠ 0 (``numeric.moment.tensor_mode_moment``; CONVENTIONS.md §8: it
+    equals the magnetic supercell's Born–Oppenheimer moment at K). ∂_{q₀} as in :func:`lambda_matrix`.
+    """
+    omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
+    q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
+    step = default_step(problem) if step is None else positive("q0 step", step)
+    terms = ("theta1", "theta2", "theta3")
+    coarse = _q0_derivative(problem, omega, q, step, terms, None)
+    fine = _q0_derivative(problem, omega, q, step / 2, terms, None)
+    nsub = problem.model.nsub
+    return routes({n: contract_field((4 * fine[n] - coarse[n]) / 3, nsub) for n in terms})["Lambda"]
+
+
 def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None, split: bool = True) -> LambdaResult:
     """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
 
@@ -494,19 +524,8 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
         zero_minus = response_functions(problem, -omega, -q, np.zeros(2), domega=-1.0, split=True)
         pops = (zero["population"], zero_minus["population"])
 
-    def derivative(h):
-        """∂_{q₀l} of ∂_ω Θ by a central difference at ±h, per term, stacked as (l, k, c, c')."""
-        rows = []
-        for l in range(2):
-            e = np.zeros(2)
-            e[l] = h
-            plus = _theta_sum(problem, omega, q, e, terms, pops)
-            minus = _theta_sum(problem, omega, q, -e, terms, pops)
-            rows.append({n: (plus[n] - minus[n]) / (2 * h) for n in plus})
-        return {n: np.stack([r[n] for r in rows]) for n in rows[0]}
-
-    coarse = derivative(step)
-    fine = derivative(step / 2)
+    coarse = _q0_derivative(problem, omega, q, step, terms, pops)
+    fine = _q0_derivative(problem, omega, q, step / 2, terms, pops)
     contracted = {n: contract_eq4((4 * fine[n] - coarse[n]) / 3, nsub) for n in coarse}
     by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
     plain = {n: contract_eq4(fine[n], nsub) for n in ("theta1", "theta2", "theta3")}

@@ -44,6 +44,21 @@ def mode_moments(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> np.n
     return 0.5j * np.sum(sym * (X / np.sqrt(M[:, None] * M[None, :])), axis=(-2, -1))
 
 
+def tensor_mode_moment(T: np.ndarray, polarization: np.ndarray, masses_u) -> float:
+    """m_ν from the whole tensor T^{ab}_{ij} of ``numeric.direct.lambda_tensor`` (Λ^{ab} = Σ_ij ε_ij T^{ab}_{ij}), in the
+    Hermitian limit (T(−q) = T(q)*): the Lagrangian B Σ 2T^{ab}_{ij} u^a_i(q) u̇^b_j(−q) + c.c. averages, for one phonon,
+    to B m with
+
+        m_ν = −2 Im Σ_{ab,ij} T^{ab}_{ij} e^a_i e^{b*}_j / √(M_a M_b),
+
+    which is :func:`mode_moment` when T = ½ Λ ε (q = Γ); away from Γ T has δ_ij and traceless parts that Eq. (4)'s Λ
+    drops (CONVENTIONS.md §8). Units as :func:`mode_moment`."""
+    e = np.asarray(polarization).reshape(-1, 2)
+    M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
+    w = e / np.sqrt(M)[:, None]
+    return float(-2.0 * np.imag(np.einsum("aibj,ai,bj->", np.asarray(T), w, np.conj(w))))
+
+
 def natural_moment_to_ev_per_tesla(m: float) -> float:
     """A moment in eV per ħ/(eÅ²) (e = ħ = 1, Å) to eV/T."""
     return m / TESLA_PER_NATURAL_FIELD

@@ -594,8 +594,9 @@ def born_oppenheimer_moment(model, q, polarizations, pairs=DEFAULT_PAIRS, nkappa
     m = −½ Σ A_μν Im(e_μ e_ν*) − ½ Σ Y_μν Re(e_μ e_ν*) with A = S_rr + S_ii (antisymmetric) and Y = S_ri + S_riᵀ
     (symmetric). Eq. (4)'s form B Σ Λ^{ab} (u^a × u̇^b)_z holds only the ε_ij part of A's sublattice blocks,
     ``lam_zz``; at q = Γ nothing else survives (x real: S_ii = S_ri = 0, and C3v leaves A^{ab} ∝ ε) and
-    lam_zz = λ_BO of ``born_oppenheimer_lambda``; away from Γ, A and Y have δ_ij and traceless parts too
-    (CONVENTIONS.md §8: measured at K), which ``moment`` includes and ``moment_zz`` does not.
+    lam_zz = λ_BO of ``born_oppenheimer_lambda``; away from Γ, A and Y have δ_ij and traceless parts too, which
+    ``moment`` includes and ``moment_zz`` does not (CONVENTIONS.md §8: at K ``moment`` equals the referee's
+    uncontracted tensor's, ``numeric.moment.tensor_mode_moment``).
 
     Parameters
     ----------

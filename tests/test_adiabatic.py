@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 
 from numeric.damping import Rates
-from numeric.direct import lambda_matrix, uniform_problem
+from numeric.contraction import LEVI_CIVITA_2D
+from numeric.direct import lambda_matrix, lambda_tensor, uniform_problem
 from numeric.honeycomb import honeycomb_model
+from numeric.moment import tensor_mode_moment
+from numeric.units import AMU_IN_NATURAL_MASS
 from numeric.fast import lambda_generated_rates
 from numeric.supercell import born_oppenheimer_lambda, born_oppenheimer_moment
 
@@ -84,10 +87,28 @@ def test_V7_lambda_A_equals_born_oppenheimer_at_K(gauge_covariant_model, bo_at_K
 def test_a_K_phonon_has_a_born_oppenheimer_moment_beyond_eq4(bo_at_K):
     """Finding (CONVENTIONS.md §8): at K the curvature of the modulated coordinates has parts Eq. (4)'s form
     Λ^{ab} (u^a × u̇^b)_z cannot hold (δ_ij within a sublattice, traceless A–B couplings); for the A-circular mode
-    they nearly double the moment (19.166 against 9.5145). Asserted so that a change is noticed."""
+    they nearly double the moment (19.166 against 9.5145); the referee's uncontracted tensor agrees (next test).
+    Asserted so that a change is noticed."""
     full, zz = bo_at_K.moment, bo_at_K.moment_zz
     assert abs(zz[0] - 9.5145) < 1e-3 and abs(full[0] / zz[0] - 2.01) < 0.02, (full, zz)
     assert np.all(bo_at_K.error_estimate < 1e-3 * np.abs(full).max())
+
+
+def test_the_whole_tensor_gives_the_born_oppenheimer_moment_at_K(gauge_covariant_model, bo_at_K):
+    """The finding by a second route: the referee's tensor T^{ab}_{k₁k₂} before Eq. (4)'s ε_{k₁k₂} contraction
+    (numeric.direct.lambda_tensor, nk = 48) gives, through tensor_mode_moment, the supercell's whole Born–Oppenheimer
+    moment of every polarization at K (measured: 19.16610, −0.358328, 57.17956, 9.460612, 3.040270 against L = 24's
+    19.16586, −0.35832, 57.17885, 9.46049, 3.04023), and its ε contraction is Λ."""
+    model = gauge_covariant_model
+    K = model.lattice.point("K")
+    pb = uniform_problem(model, 48, ADIABATIC["rates"])
+    T = lambda_tensor(pb, ADIABATIC["omega"], K)
+    unit = np.full(model.nsub, 1.0 / AMU_IN_NATURAL_MASS)                # unit masses, as the supercell's modes
+    full = np.array([tensor_mode_moment(T, e, unit) for e in POLARIZATIONS])
+    scale = np.abs(bo_at_K.moment).max()
+    np.testing.assert_allclose(full, bo_at_K.moment, rtol=0, atol=BO_FIT * scale)
+    zz = np.einsum("ij,aibj->ab", LEVI_CIVITA_2D, T)
+    np.testing.assert_allclose(zz.real, bo_at_K.lam_zz, rtol=0, atol=BO_FIT * np.abs(bo_at_K.lam_zz).max())
 
 
 def test_both_routes_agree_in_the_hermitian_limit(gauge_covariant_model, referee_at_gamma):

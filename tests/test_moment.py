@@ -69,3 +69,19 @@ def test_ionic_moment_of_a_circular_ion_is_Z_mp_over_M():
     assert ionic_moment_muN(np.array([1, 0, 1, 0]) / np.sqrt(2), (12.0, 12.0), (6, 6)) == 0.0
     opposite = np.array([1, 1j, 1, -1j]) / 2              # the two sublattices circle oppositely: cancels (C2T case)
     assert abs(ionic_moment_muN(opposite, (12.0, 12.0), (6, 6))) < 1e-15
+
+
+def test_tensor_moment_reduces_to_the_eq4_moment():
+    """tensor_mode_moment of T = ½ Λ ε (what a q = Γ tensor is) equals mode_moment(Λ) for real symmetric Λ."""
+    from numeric.contraction import LEVI_CIVITA_2D
+    from numeric.moment import tensor_mode_moment
+
+    rng = np.random.default_rng(4)
+    lam = rng.normal(size=(2, 2))
+    lam = lam + lam.T
+    T = 0.5 * lam[:, None, :, None] * LEVI_CIVITA_2D[None, :, None, :]
+    for _ in range(3):
+        e = rng.normal(size=4) + 1j * rng.normal(size=4)
+        masses = rng.uniform(1, 20, 2)
+        ref = mode_moment(lam, e, masses)
+        assert abs(tensor_mode_moment(T, e, masses) - ref.real) < 1e-12 * abs(ref) and abs(ref.imag) < 1e-12 * abs(ref)
