@@ -358,8 +358,12 @@ def _report(summary: dict, s: Settings) -> str:
               "says. At Γ the swap reverses the moments of the circular pair.",
               "- Convergence: " + ("the force route's intraband resonances (peaks of width (η_p + η_n)/|∇Δε| ≈ "
               "0.005 1/Å that no affordable uniform grid resolves) are integrated analytically on the triangles that need "
-              "it, with residues read off the kernel in the complex ω plane (numeric/resonance.py, CONVENTIONS.md §7.1); "
+              "it, with the kernel's exact Laurent coefficients at its poles (numeric/resonance.py, CONVENTIONS.md §7.1); "
               "the estimate compares nk with 3nk/4, both treated." if s.resonances else
               "run with --no-resonances: the force route's intraband resonances are left on the uniform grid, where "
-              "λ^A near K scatters by 1–5 % between grids (CONVENTIONS.md §7.1)."), ""]
+              "λ^A near K scatters by 1–5 % between grids (CONVENTIONS.md §7.1)."),
+              "- The moments plotted are Eq. (4)'s, Σ_ab Λ^{ab} (u^a × u̇^b)_z, as the paper defines them. Away from Γ they "
+              "are not the whole adiabatic moment of a mode: at K the derivation's tensor before Eq. (4)'s ε contraction "
+              "and a magnetic supercell agree on a larger one (twice Eq. 4's for the A-circular mode; CONVENTIONS.md §8).",
+              ""]
     return "\n".join(lines)
