@@ -87,8 +87,9 @@ EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_
 
 
 JOINT_PIECES = ("adiabatic", "skew_scattering", "side_jump")
-JOINT_DOC = ("{name}_adiabatic, {name}_skew_scattering and {name}_side_jump in one function, (θ, ∂_{{q₀ℓ}}∂_ω θ) of each "
-             "in that order: the three share most subexpressions (one CSE prints about half the operations of three).")
+JOINT_DOC = ("{name}_adiabatic, {name}_skew_scattering and {name}_side_jump of theta_dq0_n*.py (CONVENTIONS.md §1.2) in one "
+             "function, (θ, ∂_{{q₀ℓ}}∂_ω θ) of each in that order, at q₀ = 0 per k-point: the three share most "
+             "subexpressions (one CSE prints about half the operations of three).")
 
 POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an explicit rational function of ω (derive/poles.py):
 
@@ -101,7 +102,7 @@ per k-point and reads the Laurent coefficients at each intraband pole in closed 
 
 
 def eq4_module(nbands=NBANDS):
-    """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of every θ and every piece of θ¹'s split, for Eq. (4)."""
+    """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of every θ and of the pieces of θ¹'s split, for Eq. (4)."""
     from .q0_expansion import split_q0_derivative, theta_q0_derivative
 
     tpl = DensityMatrixTemplate(nbands)
@@ -112,14 +113,8 @@ def eq4_module(nbands=NBANDS):
         src, desc = codegen.function_source(name, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
             "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
         functions.append((name, src, desc))
-    for name in POPULATION_SPLIT:
+    for name in POPULATION_SPLIT:                      # the split's pieces, one function (the fast path's use)
         pieces = split_q0_derivative(tpl, name)
-        for piece, exprs in pieces.items():
-            fname = f"{name}_{piece}"
-            doc = EQ4_DOC.format(doc=SPLIT_DOC[piece].format(name=name) + ".", n=nbands)
-            src, desc = codegen.function_source(fname, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
-                "Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", "Returns (θ, ∂_{q₀ℓ} ∂_ω θ)."))
-            functions.append((fname, src, desc))
         joint = [pieces[piece][i] for piece in JOINT_PIECES for i in (0, 3)]
         src, desc = codegen.function_source(f"{name}_split", joint, tpl, JOINT_DOC.format(name=name) + "\n\n" + Q0_ARG_DOC
                                             .replace("Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", ""))
