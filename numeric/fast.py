@@ -330,21 +330,28 @@ class _Contracted:
         return value
 
 
+    def _call(self, name):
+        """The eq4 function ``name`` on this layout's arguments (its raw outputs)."""
+        gen = _kernels("eq4", self.inputs.nb)
+        return getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+
+    @property
+    def _shape(self):
+        """The kernels' output shape (nset, 2[ℓ], nk, P), to which broadcast outputs are expanded."""
+        return (len(self.rates), 2, self.nk, len(self.owner))
+
     def kernel(self, name):
         """One eq4 kernel at every point, unweighted: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ of shape (nset, 2[ℓ], nk, P))."""
-        gen = _kernels("eq4", self.inputs.nb)
-        val, dqw = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
-        return val, np.broadcast_to(dqw, (len(self.rates), 2, self.nk, len(self.owner)))
+        val, dqw = self._call(name)
+        return val, np.broadcast_to(dqw, self._shape)
 
     def kernels(self, name):
         """{piece: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ)} of one eq4 function: itself, or for "theta1_split" the three pieces
         theta1_adiabatic, theta1_skew_scattering, theta1_side_jump it returns together."""
         if name not in JOINT:
             return {name: self.kernel(name)}
-        gen = _kernels("eq4", self.inputs.nb)
-        out = getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
-        shape = (len(self.rates), 2, self.nk, len(self.owner))
-        return {piece: (out[2 * i], np.broadcast_to(out[2 * i + 1], shape)) for i, piece in enumerate(JOINT[name])}
+        out = self._call(name)
+        return {piece: (out[2 * i], np.broadcast_to(out[2 * i + 1], self._shape)) for i, piece in enumerate(JOINT[name])}
 
     def theta2(self):
         """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
@@ -354,13 +361,11 @@ class _Contracted:
         """∂_{q₀ℓ}∂_ω θ² = Σ_m C_m Π_j (ω − ω_j)^{−e_mj} at every point (generated theta2_poles; ``inputs.omega`` unused):
         (poles ω_j, their bands ((n, m): ω_j = ε_n(k+q) − ε_m(k) + …) per j, exponents (M, J), coefficients C_m
         each of shape (nset, 2[ℓ], nk, P))."""
-        gen = _kernels("eq4", self.inputs.nb)
-        out = gen.theta2_poles(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS["theta2_poles"]])
-        table = gen.POLES["theta2_poles"]
-        shape = (len(self.rates), 2, self.nk, len(self.owner))
+        out = self._call("theta2_poles")
+        table = _kernels("eq4", self.inputs.nb).POLES["theta2_poles"]
         J = len(table["bands"])
         return (out[:J], list(table["bands"]), np.array(table["exponents"]),
-                [np.broadcast_to(c, shape) for c in out[J:]])
+                [np.broadcast_to(c, self._shape) for c in out[J:]])
 
     def to_matrix(self, per_pair):
         """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
@@ -409,8 +414,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     (numeric/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
     out["resonances"]."""
     q = np.asarray(q, float)
-    pieces = JOINT["theta1_split"] if split else ("theta1",)
-    names, pieces = (("theta1_split",) if split else ("theta1",)) + ("theta2", "theta3"), pieces + ("theta2", "theta3")
+    names = ("theta1_split" if split else "theta1", "theta2", "theta3")            # the eq4 functions called …
+    pieces = sum((JOINT.get(n, (n,)) for n in names), ())                           # … and the pieces they return
     rates_list = list(rates_list)
     if resolved and resonances:
         raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
