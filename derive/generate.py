@@ -87,9 +87,10 @@ EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_
 
 
 JOINT_PIECES = ("adiabatic", "skew_scattering", "side_jump")
-JOINT_DOC = ("{name}_adiabatic, {name}_skew_scattering and {name}_side_jump of theta_dq0_n*.py (CONVENTIONS.md §1.2) in one "
-             "function, (θ, ∂_{{q₀ℓ}}∂_ω θ) of each in that order, at q₀ = 0 per k-point: the three share most "
-             "subexpressions (one CSE prints about half the operations of three).")
+JOINT_DOC = ("∂_{{q₀ℓ}}∂_ω θ of {name}_adiabatic, {name}_skew_scattering and {name}_side_jump of theta_dq0_n*.py "
+             "(CONVENTIONS.md §1.2) in one function, in that order, at q₀ = 0 per k-point: the three share most "
+             "subexpressions (one CSE prints about half the operations of three). Their θ(q₀ = 0), a diagnostic reported "
+             "for θ¹ as a whole only, is not printed.")
 
 POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an explicit rational function of ω (derive/poles.py):
 
@@ -115,7 +116,7 @@ def eq4_module(nbands=NBANDS):
         functions.append((name, src, desc))
     for name in POPULATION_SPLIT:                      # the split's pieces, one function (the fast path's use)
         pieces = split_q0_derivative(tpl, name)
-        joint = [pieces[piece][i] for piece in JOINT_PIECES for i in (0, 3)]
+        joint = [pieces[piece][3] for piece in JOINT_PIECES]
         src, desc = codegen.function_source(f"{name}_split", joint, tpl, JOINT_DOC.format(name=name) + "\n\n" + Q0_ARG_DOC
                                             .replace("Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", ""))
         functions.append((f"{name}_split", src, desc))

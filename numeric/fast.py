@@ -347,11 +347,11 @@ class _Contracted:
 
     def kernels(self, name):
         """{piece: (θ(q₀ = 0), ∂_{q₀ℓ}∂_ω θ)} of one eq4 function: itself, or for "theta1_split" the three pieces
-        theta1_adiabatic, theta1_skew_scattering, theta1_side_jump it returns together."""
+        theta1_adiabatic, theta1_skew_scattering, theta1_side_jump it returns together (∂_{q₀ℓ}∂_ω θ only: their θ is
+        NaN, as lambda_generated_rates reports θ¹'s size as a whole)."""
         if name not in JOINT:
             return {name: self.kernel(name)}
-        out = self._call(name)
-        return {piece: (out[2 * i], np.broadcast_to(out[2 * i + 1], self._shape)) for i, piece in enumerate(JOINT[name])}
+        return {piece: (np.nan, np.broadcast_to(dqw, self._shape)) for piece, dqw in zip(JOINT[name], self._call(name))}
 
     def theta2(self):
         """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""

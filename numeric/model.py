@@ -164,6 +164,15 @@ class TightBindingModel:
             object.__setattr__(self, "_bonds", cache)
         return cache
 
+    def _bare_hoppings(self) -> np.ndarray:
+        """bond_coefficients(()) (the hopping of every bond at equilibrium), kept: H(k) and its k-derivatives need it
+        at every k-grid."""
+        cache = self.__dict__.get("_bare")
+        if cache is None:
+            cache = self.bond_coefficients(())
+            object.__setattr__(self, "_bare", cache)
+        return cache
+
     # -- the bond amplitude, on jets ------------------------------------------------------------
     def bond_coefficients(self, fields) -> np.ndarray:
         """φ(d) for every directed bond: the coefficient of Π(field amplitudes) in the bond term, with r_j = 0.
@@ -233,7 +242,7 @@ class TightBindingModel:
             Bloch convention: "I" puts orbital positions in the phase, "II" uses cell positions only
             (CONVENTIONS.md §4). Only the k-derivative-free vertex is supported in convention II.
         """
-        phi = self.bond_coefficients(list(fields))
+        phi = self.bond_coefficients(list(fields)) if fields else self._bare_hoppings()
         Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
         return self.vertex_from_coefficients(phi, Q, k, kderiv=kderiv, bloch=bloch, bare=not fields)
 
