@@ -403,7 +403,7 @@ def lambda_generated(problem, omega, q, *, split: bool = True) -> dict:
 
 
 def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True, resolved: bool = False,
-                           resonances: bool = False) -> list:
+                           resonances: bool = False, bond_cache: dict | None = None) -> list:
     """:func:`lambda_generated` for several damping sets at one (ω, q), sharing the band data and vertices (which do
     not depend on damping); ``problem.rates`` is ignored. Returns one dict per entry of ``rates_list``.
 
@@ -412,7 +412,10 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
 
     ``resonances=True`` integrates θ²'s intraband pole part analytically where the grid cannot resolve it
     (numeric/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
-    out["resonances"]."""
+    out["resonances"].
+
+    ``bond_cache``: a dict to share between calls with the same model, ω and q on other k-grids (the vertices' bond
+    coefficients depend on q, not on k; numeric/scan.py passes one per q for its two grids)."""
     q = np.asarray(q, float)
     names = ("theta1_split" if split else "theta1", "theta2", "theta3")            # the eq4 functions called …
     pieces = sum((JOINT.get(n, (n,)) for n in names), ())                           # … and the pieces they return
@@ -425,6 +428,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     for sign, swap in ((1.0, False), (-1.0, True)):
         inp = _Inputs(problem, sign * q, np.zeros(2))
         inp.omega = sign * omega
+        if bond_cache is not None:
+            inp._phis = bond_cache.setdefault(sign, inp._phis)
         layout = _Contracted(inp, swap, rates_list)
         terms.append(_eq4_terms(layout, names, resolved))
         if resonances:

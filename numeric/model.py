@@ -248,7 +248,12 @@ class TightBindingModel:
 
     def bond_phases(self, k) -> np.ndarray:
         """e^{−ik·d} of every bond at every k, shape (nk..., nbonds): what :meth:`vertex_from_coefficients` sums with."""
-        return np.exp(-1j * (np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T))
+        x = np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T
+        out = np.empty(x.shape, complex)                        # cos − i sin: no complex exp of a zero real part
+        np.cos(x, out=out.real)
+        np.sin(x, out=out.imag)
+        np.negative(out.imag, out=out.imag)
+        return out
 
     def vertex_from_coefficients(self, phi, Q, k, *, kderiv=(0, 0), bloch: str = "I", bare: bool = False, phase=None):
         """The Bloch matrices of a vertex whose bond coefficients ``phi`` (from :meth:`bond_coefficients`) are known.

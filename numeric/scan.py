@@ -100,7 +100,8 @@ def _one_q(i: int) -> dict:
     b = job.branch
     omega, e = job.energies[i, b], job.vectors[i, :, b]
     masses = job.phonons.force_constants.masses
-    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances)
+    shared = {}                                   # the vertices' bond coefficients: one q, both grids
+    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances, bond_cache=shared)
                 for pb in job.problems]
     out = {"Lambda": {}, "moment": {}, "error": {}}
     for part in PARTS:
