@@ -311,10 +311,10 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     corners = np.take_along_axis(corners, order, -1)
     vsorted = np.take_along_axis(np.broadcast_to(sub, corners.shape), order, -1)         # vertex ids, sorted by g
     flat = np.arange(len(tri))[:, None, None] * len(bary) + vsorted                       # into (nT·nv)
-    F = {p: values[p].reshape(len(zs), -1)[:, flat] for p in orders}                      # (nset, nT, nsub, 3)
+    F = {p: np.take(values[p].reshape(len(zs), -1), flat, axis=1) for p in orders}         # (nset, nT, nsub, 3)
     out = 0.0
     for p, dd in _divided_differences(zn, corners[None], F).items():
-        coef = np.einsum("stu,uj->stj", 2 * sub_area * dd, interp)                        # (nset, nT, 6)
+        coef = (2 * sub_area * dd) @ interp                                               # (nset, nT, 6)
         out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])
     return out
 
