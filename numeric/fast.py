@@ -267,7 +267,7 @@ class _Contracted:
     def restricted(self, index):
         """This layout at its k-points ``index`` only, sharing the band data and vertices computed for all of them."""
         sub = copy.copy(self)
-        sub.points = np.asarray(index)
+        sub.points = np.asarray(index) if self.points is None else self.points[index]
         return sub
 
     def at(self, k):
