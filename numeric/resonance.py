@@ -204,10 +204,10 @@ def _laurent(poles, exponents, coefficients, j):
 
 def _residues(layout, model, k, q, widths, n):
     """Laurent coefficients R_{n,p}(k) of band n's intraband pole at the points k (npts, 2) (:func:`_laurent` on
-    theta2_poles of ``layout``, a :class:`numeric.fast._Contracted` at those points): shape (orders, nset, 2[ℓ], npts, P), trailing orders that vanish identically dropped (for an
-    insulator at T = 0 the cubic and quartic ones do: their coefficients carry f_n(k) − f_n(k+q) or f'_n, exactly zero);
-    g_n(k) (npts,); and the one-hot map (P, nsub²) of the pairs onto the entries (a, b) of Λ that Eq. (4) sums them
-    into."""
+    theta2_poles of ``layout``, a :class:`numeric.fast._Contracted` at those points): shape (orders, nset, 2[ℓ], npts,
+    P), trailing orders that vanish identically dropped (for an insulator at T = 0 the cubic and quartic ones do: their
+    coefficients carry f_n(k) − f_n(k+q) or f'_n, exactly zero); g_n(k) (npts,); and the one-hot map (P, nsub²) of the
+    pairs onto the entries (a, b) of Λ that Eq. (4) sums them into."""
     e0, eq = _bands_pair(model, k, q)
     g = eq - e0
     _check_interband(e0, eq, widths.max())

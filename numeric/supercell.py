@@ -64,6 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .checks import ParameterError, finite, grid_size
+from .moment import cross_z
 
 MIN_GAP_EV = 0.1
 """Smallest allowed gap (eV) between the highest filled and lowest empty level on the κ grid."""
@@ -574,8 +575,7 @@ class BornOppenheimerMoment:
 def _cross_im(e):
     """Im X_ab = Im (e^a × e^{b*})_z for polarizations e (npol, 2 nsub): (npol, nsub, nsub)."""
     v = e.reshape(len(e), -1, 2)
-    X = v[:, :, None, 0] * np.conj(v)[:, None, :, 1] - v[:, :, None, 1] * np.conj(v)[:, None, :, 0]
-    return X.imag
+    return np.imag(cross_z(v[:, :, None, :], np.conj(v)[:, None, :, :]))
 
 
 def born_oppenheimer_moment(model, q, polarizations, pairs=DEFAULT_PAIRS, nkappa: int = 2, *,
