@@ -26,7 +26,7 @@ def safe_reciprocals(expr):
     """Replace every negative integer power b**(−n) by _recip(b)**n.
 
     ``_recip`` (defined in each generated module) is 1/x where x ≠ 0, else 0: the referee's safe division
-    (numeric/direct.py ``_safe_divide``). A zero denominator occurs only for a static, undamped intraband element
+    (numeric/response/direct.py ``_safe_divide``). A zero denominator occurs only for a static, undamped intraband element
     at q₀ = 0, where the numerator f_n − f_n vanishes too. Done before CSE, so each reciprocal is computed once.
     """
     return expr.replace(lambda e: e.is_Pow and e.exp.is_Integer and e.exp < 0,

@@ -10,7 +10,7 @@ S = {Γ, ρ₀} keeps ρ₀ = diag f_n(k) stationary and drops out of every orde
     u = u(ω, q) e^{−iΩ_u t},  Ω_u = ω + iη_p;   w = u(−ω, −q−q₀) e^{−iΩ_w t},  Ω_w = −ω + iη_p;   A = A(q₀), Ω_A = 0
 
 (η_p on both phonon components: adiabatic switching-on, §1) couple through the vertices V_T of products of fields
-T ⊂ {u, w, A} (numeric/model.py, §2). The coefficient ρ_S of the product of the fields S (momentum Q_S, frequency
+T ⊂ {u, w, A} (numeric/model/tight_binding.py, §2). The coefficient ρ_S of the product of the fields S (momentum Q_S, frequency
 Ω_S = Σ_{f∈S} Ω_f) has band-basis elements ρ_S(k)_{nm} = ⟨n, k|ρ_S|m, k − Q_S⟩; in the frequency domain Eq. (5) reads,
 for the part of order S,
 

@@ -3,9 +3,9 @@
 Nothing about λ is typed here. The steps (CONVENTIONS.md §1, §1.1, §1.2, §2, §4; SPEC §1 "K-point form", V9):
 
 1. **The model, symbolically, from the same real-space description.** The bonds, sublattice positions, on-site
-   energies and the valley K are read as data from :func:`numeric.honeycomb.honeycomb_model` (defaults, t′ = 0);
+   energies and the valley K are read as data from :func:`numeric.model.honeycomb.honeycomb_model` (defaults, t′ = 0);
    the bond amplitude is the model's law t(ℓ) = t₀ e^{−β(ℓ/ℓ₀ − 1)} with the Peierls factor
-   exp(−i ∫_{r_j}^{r_i} A·dr) on the equilibrium bond (numeric/model.py). A vertex is the coefficient of the field
+   exp(−i ∫_{r_j}^{r_i} A·dr) on the equilibrium bond (numeric/model/tight_binding.py). A vertex is the coefficient of the field
    amplitudes, ⟨α, k|V|β, k − Q⟩ = Σ_bonds φ(d) e^{−ik·d} (convention I, §4).
 2. **Valley expansion.** H(K_v + p) to first order in p is a massive Dirac Hamiltonian; v_f is read off
    (|h_AB|² = v_f² p², derived, :func:`dirac_velocity`). The phonon vertex of momentum ±K joining K′ + p and K + p
@@ -20,7 +20,7 @@ Nothing about λ is typed here. The steps (CONVENTIONS.md §1, §1.1, §1.2, §2
    (each monomial's limit is finite: its 1/s from the static population meets the O(s) imaginary part of the
    first-order coherence pair). γ_n = η_n/2 (CONVENTIONS.md §1.1) turns the result into the paper's
    δ^{n3}_{n1} = η_{n3}/(2η_p + η_{n1}).
-5. **Eq. (4)'s contraction** as in numeric/contraction.py and numeric/fast.py: the skew part of Λ^{ab} is
+5. **Eq. (4)'s contraction** as in numeric/response/contraction.py and numeric/response/fast.py: the skew part of Λ^{ab} is
    (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, q) − K_{ℓk,(b k₂),(a k₁)}(−ω, −q)], the minus sign from ∂_ω of
    the swapped term; the kernel is multilinear in the vertices, so each monomial is contracted component by component.
 
@@ -80,8 +80,8 @@ def _exact(x, ref):
 
 @lru_cache(maxsize=None)
 def honeycomb_data():
-    """(bonds, on-site energies/Δ, K·a₀) read as data from numeric.honeycomb's default model (exact numbers)."""
-    from numeric.honeycomb import HoneycombParameters, honeycomb_model
+    """(bonds, on-site energies/Δ, K·a₀) read as data from numeric.model.honeycomb's default model (exact numbers)."""
+    from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
 
     par = HoneycombParameters()
     model = honeycomb_model(par)
@@ -99,7 +99,7 @@ def honeycomb_data():
 
 
 def hopping(length, bond: Bond):
-    """t(ℓ) = t₀ e^{−β(ℓ/ℓ₀ − 1)}, ℓ₀ = a₀ (numeric/model.py, CONVENTIONS.md §2)."""
+    """t(ℓ) = t₀ e^{−β(ℓ/ℓ₀ − 1)}, ℓ₀ = a₀ (numeric/model/tight_binding.py, CONVENTIONS.md §2)."""
     return bond.t_ratio * t * sp.exp(-bond.beta_ratio * beta * (length / a0 - 1))
 
 
@@ -110,7 +110,7 @@ def _dvec(bond):
 def phonon_coefficient(bond: Bond, sub: int, axis: int, Q):
     """φ(d): coefficient of the displacement amplitude U (sublattice ``sub``, axis) at momentum Q in the bond term.
 
-    u at r_i = d is U e^{iQ·d}, at r_j = 0 it is U (numeric/model.py); the derivative of t(|d + u_i − u_j|) is taken here.
+    u at r_i = d is U e^{iQ·d}, at r_j = 0 it is U (numeric/model/tight_binding.py); the derivative of t(|d + u_i − u_j|) is taken here.
     """
     x = sp.Symbol("x_amp")
     d = _dvec(bond)
@@ -159,7 +159,7 @@ def _first_order(expr):
 
 # -- 2. valley expansion ------------------------------------------------------------------------------
 def valley_point(label):
-    """K or K′ = −K as a column, in 1/a₀ (numeric.lattice's points)."""
+    """K or K′ = −K as a column, in 1/a₀ (numeric.model.lattice's points)."""
     _, _, K = honeycomb_data()
     Kv = sp.Matrix(K) / a0
     return Kv if label == "K" else -Kv
@@ -436,7 +436,7 @@ def _contract(terms, comps, tpl, swap):
 def valley_lambda(valley):
     """Λ^{ab}_SS of the k-point K_v + p (v = "K" or "Kp"), both terms of Eq. (4), small η, leading order in Δ/t.
 
-    (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, K) − K_{ℓk,(b k₂),(a k₁)}(−ω, −K)] (numeric/fast.py
+    (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, K) − K_{ℓk,(b k₂),(a k₁)}(−ω, −K)] (numeric/response/fast.py
     ``lambda_generated``: ¼ from contract_eq4, ⅛ from the current route's half). A 2×2 Matrix in ω, ε₀, Δ, t, a₀,
     β, η_p, γ_n.
     """

@@ -36,7 +36,7 @@ def theta_module(nbands=NBANDS):
         functions.append((name, src, desc))
     doc = (f"Integrands of the response functions θ¹, θ², θ³ (paper Eq. 3) and their ω-derivatives, N = {nbands} bands,\n"
            "at finite q₀, derived by derive/density_matrix.py from Eq. (5) as read in CONVENTIONS.md §1.\n"
-           "Evaluated on a k-grid by numeric/fast.py.")
+           "Evaluated on a k-grid by numeric/response/fast.py.")
     return codegen.module_source(doc, functions), tpl
 
 
@@ -78,7 +78,7 @@ def theta_q0_module(nbands=NBANDS):
     doc = (f"θ¹, θ², θ³ (paper Eq. 3) at q₀ = 0 and their derivatives ∂_ω, ∂_{{q₀ℓ}}, ∂_{{q₀ℓ}}∂_ω (Eq. 4), N = {nbands}\n"
            "bands, derived by derive/q0_expansion.py (first-order rules for matrix elements between k and k + q₀);\n"
            "θ¹'s exact split into adiabatic/non-adiabatic and skew-scattering/side-jump pieces (CONVENTIONS.md §1.2).\n"
-           "Evaluated on a k-grid by numeric/fast.py.")
+           "Evaluated on a k-grid by numeric/response/fast.py.")
     return codegen.module_source(doc, functions), tpl
 
 
@@ -98,7 +98,7 @@ POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an expl
 
 Returns (ω_0, …, ω_{J−1}, C_0, …, C_{M−1}); POLES["theta2_poles"] gives, per pole j, the bands (n, m) of
 ω_j = ε_n(k+q) − ε_m(k) + iη_p + i(γ_n + γ_m) ("bands") and, per coefficient, the exponents (e_{m0}, …) ("exponents").
-Arguments as theta2's, without omega: no coefficient depends on ω, so numeric/resonance.py evaluates them once
+Arguments as theta2's, without omega: no coefficient depends on ω, so numeric/response/resonance.py evaluates them once
 per k-point and reads the Laurent coefficients at each intraband pole in closed form."""
 
 
@@ -127,7 +127,7 @@ def eq4_module(nbands=NBANDS):
                                             "exponents": tuple(terms)}}}
     doc = (f"The Eq. (4) kernels of the fast path, N = {nbands} bands: θ at q₀ = 0 and ∂_{{q₀ℓ}}∂_ω θ of θ¹, θ², θ³ and of\n"
            "θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py; θ²'s ∂_{q₀ℓ}∂_ω θ also as a\n"
-           "rational function of ω (theta2_poles, derive/poles.py). Evaluated by numeric/fast.py and numeric/resonance.py.")
+           "rational function of ω (theta2_poles, derive/poles.py). Evaluated by numeric/response/fast.py and numeric/response/resonance.py.")
     return codegen.module_source(doc, functions, constants), tpl
 
 

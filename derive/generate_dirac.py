@@ -7,11 +7,11 @@ import sympy as sp
 from . import codegen, dirac
 
 ARG_DOC = """Arguments (broadcast together): omega (eV), the phonon frequency ω; eta_p (eV), the phonon switching rate;
-gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.damping.rates_from_paper);
+gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.response.damping.rates_from_paper);
 epsilon0 (eV), the conduction energy ε₀(p) = √(Δ² + v_f²p²) at the momentum p from the valley; Delta (eV); t (eV), the
 hopping; beta, −∂ln t/∂ln a₀ (the bond length a₀ cancels).
 Returns (Λ^AA, Λ^AB, Λ^BA, Λ^BB), dimensionless (e = ħ = 1, CONVENTIONS.md §5): the k-resolved integrand of the
-skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.fast.lambda_generated "skew_scattering"
+skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.response.fast.lambda_generated "skew_scattering"
 with one k-point of unit weight), insulator at T = 0, leading order in Δ/t and in η at fixed ratios."""
 
 VALLEY_DOC = {
@@ -51,7 +51,7 @@ def dirac_markdown(form) -> str:
     """FORMULAS.md section: the derived K-point form beside the printed Eq. (10), with the readings."""
     t_vf = (2 * dirac.v_f / (3 * dirac.a0)) ** 2
     out = ["\n## Eq. (10): the skew-scattering term at q = K (derive/dirac.py)\n\n",
-           "Massive Dirac expansion of the same real-space model (numeric/honeycomb.py read as data), "
+           "Massive Dirac expansion of the same real-space model (numeric/model/honeycomb.py read as data), "
            f"$v_f = {_tex(form.v_f)}$ (derived). Per k-point $K_\\tau + p$ (insulator, $T = 0$, leading order in "
            r"$\Delta/t$, $\eta \to 0$ at fixed ratios, $\gamma_n = \eta_n/2$ of CONVENTIONS.md §1.1) the skew part of "
            r"$\Lambda^{ab}_{zz}(\omega, q = K)$ is $\mathrm{diag}(\lambda_\tau, -\lambda_\tau)$, with" "\n\n"]

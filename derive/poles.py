@@ -1,6 +1,6 @@
 """θ²'s kernel as an explicit rational function of ω: its poles and the coefficient of each product of pole factors.
 
-numeric/resonance.py needs, at each k, the Laurent coefficients of the Eq. (4) kernel ∂_{q₀ℓ}∂_ω θ² about each
+numeric/response/resonance.py needs, at each k, the Laurent coefficients of the Eq. (4) kernel ∂_{q₀ℓ}∂_ω θ² about each
 intraband pole (CONVENTIONS.md §7.1). The derived expression depends on ω only through the energy denominators of
 the coherences of Eq. (5) that carry the phonon frequency — first order in Ω_w = −ω + iη_p, raised to integer powers
 by ∂_ω and by products of orders — so it is exactly
@@ -10,7 +10,7 @@ by ∂_ω and by products of orders — so it is exactly
 with ω-free coefficients C_m (arrays over k and components). :func:`pole_expansion` finds the denominators D_j
 (SymPy's own, linear in ω), writes D_j^{−n} = (∂_ω D_j)^{−n} (ω − ω_j)^{−n}, and collects the products of pole
 factors without expanding the coefficients (they are printed with CSE like every kernel). Then the Laurent
-coefficients follow in closed form from the binomial series of the other factors (numeric/resonance.py ``_laurent``),
+coefficients follow in closed form from the binomial series of the other factors (numeric/response/resonance.py ``_laurent``),
 with one evaluation of the C_m per k-point instead of a kernel evaluation per contour node.
 """
 

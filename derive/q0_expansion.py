@@ -10,11 +10,11 @@ To first order in δ, with v = ∂_ℓ H in the band basis at p (CONVENTIONS.md 
 - vertices        ⟨n, p_L + b_Lδ| V_T(p_L + b_Lδ; Q_T(δ)) |m, p_R + b_Rδ⟩
                     = V_nm + δ [ b_L Σ_{l≠n} v^L_nl V_lm/(ε^L_n − ε^L_l) + b_R Σ_{l≠m} V_nl v^R_lm/(ε^R_m − ε^R_l) + D_nm ],
                   D = ⟨n| b_L ∂_{kℓ}V_T + ∂_δ V_T|_{φ} |m⟩ the derivative of the orbital matrix (k-derivative of the Bloch
-                  phase, numeric/model.py ``kderiv``, and the dependence of the bond coefficients φ on the fields' own
+                  phase, numeric/model/tight_binding.py ``kderiv``, and the dependence of the bond coefficients φ on the fields' own
                   momenta, −q − q₀ for w and q₀ for A), projected on the base states: an input symbol.
 
 Ω_S does not depend on q₀. ∂_δ θ at δ = 0 is then taken by ``sympy.diff``; no finite difference in q₀ is involved
-(D's φ-part may be one, numeric/fast.py).
+(D's φ-part may be one, numeric/response/fast.py).
 """
 
 from __future__ import annotations

@@ -39,11 +39,11 @@ def skew_scattering_K(omega, eta_p, gamma, epsilon0, Delta, t, beta):
     """Paper Eq. (10), derived (derive/dirac.py): the k-point K + p, phonon q = K.
 
     Arguments (broadcast together): omega (eV), the phonon frequency ω; eta_p (eV), the phonon switching rate;
-    gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.damping.rates_from_paper);
+    gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.response.damping.rates_from_paper);
     epsilon0 (eV), the conduction energy ε₀(p) = √(Δ² + v_f²p²) at the momentum p from the valley; Delta (eV); t (eV), the
     hopping; beta, −∂ln t/∂ln a₀ (the bond length a₀ cancels).
     Returns (Λ^AA, Λ^AB, Λ^BA, Λ^BB), dimensionless (e = ħ = 1, CONVENTIONS.md §5): the k-resolved integrand of the
-    skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.fast.lambda_generated "skew_scattering"
+    skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.response.fast.lambda_generated "skew_scattering"
     with one k-point of unit weight), insulator at T = 0, leading order in Δ/t and in η at fixed ratios.
     """
     gamma0 = gamma[..., 0]
@@ -67,11 +67,11 @@ def skew_scattering_Kp(omega, eta_p, gamma, epsilon0, Delta, t, beta):
     """Paper Eq. (10), derived (derive/dirac.py): the k-point K′ + p (K′ = −K), phonon q = K.
 
     Arguments (broadcast together): omega (eV), the phonon frequency ω; eta_p (eV), the phonon switching rate;
-    gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.damping.rates_from_paper);
+    gamma (2,) (eV), the band damping rates γ_n = η_n/2 (valence, conduction; numeric.response.damping.rates_from_paper);
     epsilon0 (eV), the conduction energy ε₀(p) = √(Δ² + v_f²p²) at the momentum p from the valley; Delta (eV); t (eV), the
     hopping; beta, −∂ln t/∂ln a₀ (the bond length a₀ cancels).
     Returns (Λ^AA, Λ^AB, Λ^BA, Λ^BB), dimensionless (e = ħ = 1, CONVENTIONS.md §5): the k-resolved integrand of the
-    skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.fast.lambda_generated "skew_scattering"
+    skew-scattering part of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.response.fast.lambda_generated "skew_scattering"
     with one k-point of unit weight), insulator at T = 0, leading order in Δ/t and in η at fixed ratios.
     """
     gamma0 = gamma[..., 0]

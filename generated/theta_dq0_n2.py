@@ -2,7 +2,7 @@
 """θ¹, θ², θ³ (paper Eq. 3) at q₀ = 0 and their derivatives ∂_ω, ∂_{q₀ℓ}, ∂_{q₀ℓ}∂_ω (Eq. 4), N = 2
 bands, derived by derive/q0_expansion.py (first-order rules for matrix elements between k and k + q₀);
 θ¹'s exact split into adiabatic/non-adiabatic and skew-scattering/side-jump pieces (CONVENTIONS.md §1.2).
-Evaluated on a k-grid by numeric/fast.py.
+Evaluated on a k-grid by numeric/response/fast.py.
 """
 
 import numpy

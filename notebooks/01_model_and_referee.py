@@ -21,14 +21,14 @@
 # %%
 import numpy as np
 
-from numeric.bands import band_data
-from numeric.brillouin import high_symmetry_path
-from numeric.damping import Rates, rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.model import displacement, vector_potential
-from numeric.moment import mode_moment, to_nuclear_magnetons
-from numeric.phonons import Phonons, saito_graphene
+from numeric.model.bands import band_data
+from numeric.model.brillouin import high_symmetry_path
+from numeric.response.damping import Rates, rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.tight_binding import displacement, vector_potential
+from numeric.response.moment import mode_moment, to_nuclear_magnetons
+from numeric.model.phonons import Phonons, saito_graphene
 
 model = honeycomb_model()          # t = -2.8 eV, Δ = 1 eV, a0 = 1.42 Å, β = 3.37 (SPEC §2)
 phonons = Phonons(model.lattice, saito_graphene())

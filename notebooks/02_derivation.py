@@ -58,14 +58,14 @@ print("θ³ integrand has", sp.count_ops(theta3), "operations; ∂_ω θ³ has",
 
 # %% [markdown]
 # ## Generated kernels against the referee
-# `numeric.fast.lambda_generated` evaluates the printed kernels (with ∂_{q₀} analytic); `numeric.direct.lambda_matrix`
+# `numeric.response.fast.lambda_generated` evaluates the printed kernels (with ∂_{q₀} analytic); `numeric.response.direct.lambda_matrix`
 # solves Eq. (5) numerically with a finite difference in q₀. They agree to ~1e-10:
 
 # %%
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.fast import lambda_generated
-from numeric.honeycomb import honeycomb_model
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.response.fast import lambda_generated
+from numeric.model.honeycomb import honeycomb_model
 
 model = honeycomb_model()
 problem = uniform_problem(model, 12, rates_from_paper(0.04, 0.04, 0.04))

@@ -24,10 +24,10 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric.brillouin import high_symmetry_path
-from numeric.honeycomb import honeycomb_model
-from numeric.phonons import Phonons, saito_graphene
-from numeric.scan import scan_branch
+from numeric.model.brillouin import high_symmetry_path
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.phonons import Phonons, saito_graphene
+from numeric.apps.scan import scan_branch
 
 model = honeycomb_model()                      # t = −2.8 eV, Δ = 1 eV, β = 3.37, a0 = 1.42 Å
 phonons = Phonons(model.lattice, saito_graphene())
@@ -81,7 +81,7 @@ print(f"max|λ^SJ| / max|λ^SS| = {np.abs(sj).max() / np.abs(ss).max():.3e}")
 # ## The field-induced angular momentum (panel h)
 # With equal masses the zero-field angular momentum of every non-degenerate branch vanishes (C2T); at Γ the top branch
 # is one circular member (l = ±1) of the degenerate optical pair. A magnetic field adds a gyroscopic
-# term built from Λ (numeric/angular.py), which mixes the branches and gives the top branch an angular momentum ∝ B.
+# term built from Λ (numeric/response/angular.py), which mixes the branches and gives the top branch an angular momentum ∝ B.
 
 # %%
 away = np.arange(len(path.k)) % len(path.k) != 0           # Γ: the top branch is one circular member of a pair

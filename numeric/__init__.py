@@ -1,16 +1,12 @@
-"""Numerical side of the phonon-moment toolkit.
+"""Numerical side of the phonon-moment toolkit (layers, each a folder; CONVENTIONS.md §0):
 
-Layout (one direction of knowledge, see CONVENTIONS.md §0):
+- ``model/``     lattice, tight-binding model and its vertices, the paper's honeycomb, bands, phonons, zone grids;
+- ``response/``  λ of Eq. (4): problem and result types, damping, the referee (``direct``), the fast path (``fast``),
+                 the resonance treatment, the moment of a mode;
+- ``verify/``    independent checks: magnetic supercell, analytic limits, the Dirac limit at K;
+- ``apps/``      scans over many q and the paper's Fig. 2;
+- ``output/``    files with provenance, and plots;
+- ``units``, ``validation`` (leaves every layer may import), ``cli`` (the ``phonon-moment`` command).
 
-- ``units``      every physical constant and unit conversion;
-- ``checks``     input validation with messages that name the parameter and the fix;
-- ``lattice``    Bravais lattice, sublattice positions, high-symmetry points;
-- ``taylor``     truncated multilinear Taylor arithmetic used to differentiate the model;
-- ``model``      the one real-space tight-binding description and every vertex derived from it;
-- ``honeycomb``  the paper's honeycomb model (a factory for ``model.TightBindingModel``);
-- ``bands``      band data (energies, eigenvectors, velocities, Berry connection/curvature, orbital moment);
-- ``phonons``    force-constant phonons, polarization vectors, phonon angular momentum;
-- ``brillouin``  Brillouin-zone grids and the high-symmetry path.
-
-Nothing here imports SymPy.
+Nothing here imports SymPy; only ``response.fast`` imports ``generated/``, on first use.
 """

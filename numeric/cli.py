@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from .checks import ParameterError
+from .validation import ParameterError
 
 ACOUSTIC_ENERGY_FLOOR = 1e-4  # eV; below this a mode is treated as ω = 0 (moment per phonon diverges as 1/ω)
 
@@ -40,13 +40,13 @@ def _damping_args(p, eta_p=0.04, eta_c=0.04, eta_v=0.04, *, optical_only=False):
 
 
 def _model(args):
-    from .honeycomb import honeycomb_model
+    from .model.honeycomb import honeycomb_model
     return honeycomb_model(t=args.t, delta=args.delta, tprime=args.tprime, beta=args.beta,
                            beta_prime=args.beta, a0=args.a0)
 
 
 def _phonons(model):
-    from .phonons import Phonons, saito_graphene
+    from .model.phonons import Phonons, saito_graphene
     return Phonons(model.lattice, saito_graphene())
 
 
@@ -55,10 +55,10 @@ def cmd_bands(args) -> int:
     """Electronic bands, valence iso-energy contours (Fig. 2a), phonon dispersion; PNG + data."""
     from pathlib import Path
 
-    from .bands import band_data
-    from .brillouin import high_symmetry_path
-    from .io import save
-    from .plots import dispersion, zone_hexagon, zone_map
+    from .model.bands import band_data
+    from .model.brillouin import high_symmetry_path
+    from .output.files import save
+    from .output.plots import dispersion, zone_hexagon, zone_map
 
     out = Path(args.out)
     model = _model(args)
@@ -117,9 +117,9 @@ def _branch_index(branch: str, nmodes: int) -> int:
 
 def lambda_at(args) -> dict:
     """Compute the JSON object of ``phonon-moment lambda`` (also used by tests)."""
-    from .damping import rates_from_paper
-    from .direct import uniform_problem
-    from .moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
+    from .response.damping import rates_from_paper
+    from .response.direct import uniform_problem
+    from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
 
     model = _model(args)
     ph = _phonons(model)
@@ -165,7 +165,7 @@ def lambda_at(args) -> dict:
         "eta": {"p": args.eta_p, "c": args.eta_c, "v": args.eta_v},
         "seconds": time.perf_counter() - t0,
         "units": {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
-                  "ionic_muN": "μ_N per phonon from the ions as point charges ion_charge·e (numeric/moment.py)",
+                  "ionic_muN": "μ_N per phonon from the ions as point charges ion_charge·e (numeric/response/moment.py)",
                   "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
                                "skew_scattering, side_jump",
                   "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
@@ -189,10 +189,10 @@ def lambda_at(args) -> dict:
 def _solve(method, problem, omega, q, resonances=False):
     """Λ by the referee ("direct", uniform grid) or through the derived kernels ("generated"; with ``resonances`` the
     force route's intraband resonances are integrated analytically, CONVENTIONS.md §7.1), as a LambdaResult."""
-    from .direct import LambdaResult, lambda_matrix
+    from .response.direct import LambdaResult, lambda_matrix
     if method == "direct":
         return lambda_matrix(problem, omega, q)
-    from .fast import lambda_generated_rates
+    from .response.fast import lambda_generated_rates
     r = lambda_generated_rates(problem, omega, q, [problem.rates], resonances=resonances)[0]
     return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
                         float("nan"), r["theta_at_zero_q0"], r["adiabatic"], r["nonadiabatic"], r["skew_scattering"],
@@ -246,10 +246,10 @@ def cmd_path(args) -> int:
     """λ of a branch along Γ–K–M–Γ with its exact split; PNG + CSV + NPZ + JSON."""
     from pathlib import Path
 
-    from .brillouin import high_symmetry_path
-    from .io import save
-    from .plots import path_curves
-    from .scan import PARTS, scan_branch
+    from .model.brillouin import high_symmetry_path
+    from .output.files import save
+    from .output.plots import path_curves
+    from .apps.scan import PARTS, scan_branch
 
     model = _model(args)
     ph = _phonons(model)
@@ -265,7 +265,7 @@ def cmd_path(args) -> int:
     params = {"model": {k: v for k, v in vars(args).items() if k != "func"}, "path": "G-K-M-G", "branch": branch,
               "units": {"moments": "μ_N per phonon", "omega": "eV", "q": "1/Å"}, "method": "generated kernels",
               "split": "exact (CONVENTIONS.md §1.2)",
-              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/scan.py)"}
+              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/apps/scan.py)"}
     save(out / "path", {"distance": path.distance, "q": path.k, "omega_eV": scan.omega, **cols,
                         "Lambda": scan.Lambda["total"][0]}, params)
     names = [f"{p}_muN" for p in PARTS] + [f"{p}_error_muN" for p in PARTS]
@@ -289,11 +289,11 @@ def cmd_map(args) -> int:
     """The moment of a branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign."""
     from pathlib import Path
 
-    from .brillouin import fold
-    from .io import save
-    from .plots import zone_maps
-    from .scan import PARTS, scan_branch
-    from .zone import irreducible_wedge
+    from .model.brillouin import fold
+    from .output.files import save
+    from .output.plots import zone_maps
+    from .apps.scan import PARTS, scan_branch
+    from .model.zone import irreducible_wedge
 
     model = _model(args)
     ph = _phonons(model)
@@ -311,7 +311,7 @@ def cmd_map(args) -> int:
               "grid": f"Γ-centred {args.nq}×{args.nq}, {len(wedge.k)} wedge points (C3v, m_z odd under the mirror)",
               "units": {"moments": "μ_N per phonon", "q": "1/Å"}, "method": "generated kernels",
               "split": "exact (CONVENTIONS.md §1.2)",
-              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/scan.py)"}
+              "error": "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/apps/scan.py)"}
     save(out / "map", {"q": q, **{f"{k}_muN": v for k, v in fields.items()},
                        **{f"{k}_error_muN": v for k, v in errors.items()}, "wedge_q": wedge.k}, params)
     caption = f"branch {branch}, η=({args.eta_p}, {args.eta_c}, {args.eta_v}) eV, nk={args.nk}, nq={args.nq}"
@@ -324,8 +324,8 @@ def cmd_map(args) -> int:
 
 
 def cmd_figure2(args) -> int:
-    """All panels of the paper's Fig. 2 with data, error estimates and REPORT.md (numeric/figure2.py)."""
-    from .figure2 import Settings, figure2
+    """All panels of the paper's Fig. 2 with data, error estimates and REPORT.md (numeric/apps/figure2.py)."""
+    from .apps.figure2 import Settings, figure2
 
     model = _model(args)
     if args.quick:
@@ -345,8 +345,8 @@ def cmd_figure2(args) -> int:
 
 
 def cmd_limits(args) -> int:
-    """The analytic-limit checks V5, V7, V9 as a table (numeric/limits.py)."""
-    from .limits import run_limits
+    """The analytic-limit checks V5, V7, V9 as a table (numeric/verify/limits.py)."""
+    from .verify.limits import run_limits
 
     rows = run_limits(nk=args.nk, quick=args.quick)
     width = max(len(r["check"]) for r in rows)

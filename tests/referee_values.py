@@ -1,14 +1,14 @@
-"""Independent values for the command-line and figure tests: the referee (numeric/direct.py) on the grid the scan
-engine reports values on (the Γ-centred nk grid), assembled here without numeric/scan.py or the generated kernels."""
+"""Independent values for the command-line and figure tests: the referee (numeric/response/direct.py) on the grid the scan
+engine reports values on (the Γ-centred nk grid), assembled here without numeric/apps/scan.py or the generated kernels."""
 
 import numpy as np
 
-from numeric.brillouin import uniform_grid
-from numeric.damping import rates_from_paper
-from numeric.direct import Problem, lambda_matrix
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import mode_moment, to_nuclear_magnetons
-from numeric.phonons import Phonons, saito_graphene
+from numeric.model.brillouin import uniform_grid
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import Problem, lambda_matrix
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import mode_moment, to_nuclear_magnetons
+from numeric.model.phonons import Phonons, saito_graphene
 
 
 def referee_lambda(q, eta=(0.04, 0.04, 0.04), nk=6, branch=3):

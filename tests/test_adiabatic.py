@@ -1,7 +1,7 @@
 """V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (SPEC §4), at Γ and,
-with displacements modulated at K (numeric/supercell.py ``born_oppenheimer_moment``), at K.
+with displacements modulated at K (numeric/verify/supercell.py ``born_oppenheimer_moment``), at K.
 
-The supercell (numeric/supercell.py) puts n flux quanta through an L×L torus with Peierls phases, computes the molecular
+The supercell (numeric/verify/supercell.py) puts n flux quanta through an L×L torus with Peierls phases, computes the molecular
 Berry curvature of the filled bands for uniform sublattice displacements, and λ_BO = ½ ∂Ω_xy/∂B by a fit over n: no
 perturbation theory in A, so it checks the referee's q₀ expansion and the combination of θ's (CONVENTIONS.md §8).
 
@@ -14,14 +14,14 @@ L = 48: −0.752496; referee (nk = 48, ω = 2 meV, η → 0): −0.752497. The t
 import numpy as np
 import pytest
 
-from numeric.damping import Rates
-from numeric.contraction import LEVI_CIVITA_2D
-from numeric.direct import lambda_matrix, lambda_tensor, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import tensor_mode_moment
+from numeric.response.damping import Rates
+from numeric.response.contraction import LEVI_CIVITA_2D
+from numeric.response.direct import lambda_matrix, lambda_tensor, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import tensor_mode_moment
 from numeric.units import AMU_IN_NATURAL_MASS
-from numeric.fast import lambda_generated_rates
-from numeric.supercell import born_oppenheimer_lambda, born_oppenheimer_moment
+from numeric.response.fast import lambda_generated_rates
+from numeric.verify.supercell import born_oppenheimer_lambda, born_oppenheimer_moment
 
 BO_FIT = 5e-4            # relative; L = 24 field-range error measured above (2.3e-4)
 RECIPROCITY = 1e-4       # relative difference of the two routes in the Hermitian limit (nk = 24)
@@ -96,7 +96,7 @@ def test_a_K_phonon_has_a_born_oppenheimer_moment_beyond_eq4(bo_at_K):
 
 def test_the_whole_tensor_gives_the_born_oppenheimer_moment_at_K(gauge_covariant_model, bo_at_K):
     """The finding by a second route: the referee's tensor T^{ab}_{k₁k₂} before Eq. (4)'s ε_{k₁k₂} contraction
-    (numeric.direct.lambda_tensor, nk = 48) gives, through tensor_mode_moment, the supercell's whole Born–Oppenheimer
+    (numeric.response.direct.lambda_tensor, nk = 48) gives, through tensor_mode_moment, the supercell's whole Born–Oppenheimer
     moment of every polarization at K (measured: 19.16610, −0.358328, 57.17956, 9.460612, 3.040270 against L = 24's
     19.16586, −0.35832, 57.17885, 9.46049, 3.04023), and its ε contraction is Λ."""
     model = gauge_covariant_model

@@ -1,18 +1,18 @@
-"""Phonons in a field through Λ (numeric/angular.py): Zeeman splitting and field-induced angular momentum.
+"""Phonons in a field through Λ (numeric/response/angular.py): Zeeman splitting and field-induced angular momentum.
 
-The first-order formulas (moment per phonon from numeric/moment.py, δl from perturbed polarizations) are checked
+The first-order formulas (moment per phonon from numeric/response/moment.py, δl from perturbed polarizations) are checked
 against the exact solution of the quadratic eigenproblem ω² e = D e + iωĜ e at small fields: this ties the sign and
 normalization of m_ν (CONVENTIONS.md §5) to the equation of motion."""
 
 import numpy as np
 import pytest
 
-from numeric.angular import field_induced_angular_momentum, gyroscopic_matrix, modes_in_field
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import mode_moment, natural_moment_to_ev_per_tesla
-from numeric.phonons import Phonons, angular_momentum, saito_graphene
+from numeric.response.angular import field_induced_angular_momentum, gyroscopic_matrix, modes_in_field
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import mode_moment, natural_moment_to_ev_per_tesla
+from numeric.model.phonons import Phonons, angular_momentum, saito_graphene
 
 FIRST_ORDER = 1e-4        # relative: the second-order shift at B = 0.1 T
 

@@ -11,9 +11,9 @@
 import numpy as np
 import pytest
 
-from numeric.bands import BandData, band_data, diagonalize, eigh2
-from numeric.checks import ParameterError
-from numeric.honeycomb import honeycomb_model
+from numeric.model.bands import BandData, band_data, diagonalize, eigh2
+from numeric.validation import ParameterError
+from numeric.model.honeycomb import honeycomb_model
 
 EXACT = 1e-12
 FD_STEP = 1e-4

@@ -1,13 +1,13 @@
-"""Tests of numeric.brillouin: the uniform grid, the high-symmetry path, zone folding, point operations."""
+"""Tests of numeric.model.brillouin: the uniform grid, the high-symmetry path, zone folding, point operations."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numeric.brillouin import C3, MIRROR_X, MIRROR_Y, fold, high_symmetry_path, rotation, uniform_grid
-from numeric.checks import ParameterError
-from numeric.lattice import honeycomb
+from numeric.model.brillouin import C3, MIRROR_X, MIRROR_Y, fold, high_symmetry_path, rotation, uniform_grid
+from numeric.validation import ParameterError
+from numeric.model.lattice import honeycomb
 
 A0 = 1.42                      # Å
 GEOMETRY_ATOL = 1e-12          # 1/Å or Å

@@ -114,7 +114,7 @@ def test_map_unfolds_with_the_mirror_sign(tmp_path, capsys):
             assert (out / f"map_{name}.png").stat().st_size > 0
     # the plain map at K equals the referee on the same grid
     total = maps[("--no-resonances",)]
-    from numeric.lattice import honeycomb
+    from numeric.model.lattice import honeycomb
     lat = honeycomb()
     K = lat.point("K")
     at_K = referee_moment(K, eta=(0.02, 0.004, 0.02))
@@ -129,7 +129,7 @@ def test_numeric_entry_point_does_not_import_sympy():
     """The console module imports SymPy only inside the derive subcommand (numerics never pay for it)."""
     import subprocess
     import sys
-    code = ("import sys, numeric.cli, numeric.direct, numeric.fast; "
+    code = ("import sys, numeric.cli, numeric.response.direct, numeric.response.fast; "
             "sys.exit(1 if 'sympy' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

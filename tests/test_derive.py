@@ -1,6 +1,6 @@
-"""derive/ (SymPy derivation of Eq. 5 and Eq. 3), generated/ (printed NumPy kernels) and numeric/fast.py.
+"""derive/ (SymPy derivation of Eq. 5 and Eq. 3), generated/ (printed NumPy kernels) and numeric/response/fast.py.
 
-Expected values come from the referee (numeric/direct.py), from sympy.lambdify of the same expressions, and from
+Expected values come from the referee (numeric/response/direct.py), from sympy.lambdify of the same expressions, and from
 substituting the solution back into the typed equation of motion.
 """
 
@@ -15,12 +15,12 @@ from derive import codegen
 from derive.__main__ import GENERATED, diff, main, write
 from derive.density_matrix import FREQUENCY, OBSERVABLES, DensityMatrixTemplate, eta_p, kernels, omega
 from derive.q0_expansion import kernels_q0
-from numeric.damping import rates_from_paper
-from numeric.direct import Problem, response_functions, uniform_problem
-from numeric.fast import JOINT, theta_generated
-from numeric.honeycomb import honeycomb_model
-from numeric.lattice import Lattice
-from numeric.model import Hopping, TightBindingModel
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import Problem, response_functions, uniform_problem
+from numeric.response.fast import JOINT, theta_generated
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.lattice import Lattice
+from numeric.model.tight_binding import Hopping, TightBindingModel
 
 AGREE = 1e-10            # relative to max|θ| on the set: generated vs referee
 LAMBDIFY = 1e-12         # generated vs lambdify of the same expression
@@ -297,7 +297,7 @@ def three_band_model():
 
 
 def test_three_band_model_against_the_referee():
-    from numeric.brillouin import uniform_grid
+    from numeric.model.brillouin import uniform_grid
 
     model = three_band_model()
     k, w = uniform_grid(model.lattice, 9)
@@ -315,7 +315,7 @@ H = 1e-5
 
 
 def _rule_values(tpl, inputs, ell):
-    """Numeric values (one k-point axis) of the base symbols the rules use, from numeric/fast.py's gatherer."""
+    """Numeric values (one k-point axis) of the base symbols the rules use, from numeric/response/fast.py's gatherer."""
     from derive import q0_expansion as qx
 
     def values(expr):
@@ -359,7 +359,7 @@ def _gauge_fixed(U, U0):
 
 @pytest.fixture(scope="module")
 def rule_setup():
-    from numeric.fast import _Inputs
+    from numeric.response.fast import _Inputs
 
     model = honeycomb_model(tprime=0.3)
     pb = uniform_problem(model, 4, rates_from_paper(0.04, 0.03, 0.05), mu=0.4, temperature=2000.0)
@@ -370,7 +370,7 @@ def rule_setup():
 @pytest.mark.parametrize("ell", [0, 1])
 def test_energy_and_occupation_rules(rule_setup, ell):
     from derive import q0_expansion as qx
-    from numeric.fast import _Inputs
+    from numeric.response.fast import _Inputs
 
     pb, q, base = rule_setup
     tpl = DensityMatrixTemplate(2)
@@ -389,7 +389,7 @@ def test_energy_and_occupation_rules(rule_setup, ell):
 @pytest.mark.parametrize("ell", [0, 1])
 def test_parallel_transport_state_rule(rule_setup, ell):
     from derive import q0_expansion as qx
-    from numeric.fast import _Inputs
+    from numeric.response.fast import _Inputs
 
     pb, q, base = rule_setup
     tpl = DensityMatrixTemplate(2)
@@ -414,7 +414,7 @@ def test_parallel_transport_state_rule(rule_setup, ell):
 def test_vertex_rule(rule_setup, ell, fields, shift):
     """⟨n, k+s(δ)|V_T(Q_T(δ))|m, k+s(δ)−Q_T(δ)⟩ in the parallel-transport gauge, differentiated numerically in q₀."""
     from derive import q0_expansion as qx
-    from numeric.fast import _Inputs
+    from numeric.response.fast import _Inputs
 
     pb, q, base = rule_setup
     tpl = DensityMatrixTemplate(2)
@@ -445,8 +445,8 @@ def test_vertex_rule(rule_setup, ell, fields, shift):
 
 
 def test_phi_momentum_derivative_step_is_converged(rule_setup):
-    """The only finite difference left (∂φ/∂q₀, numeric/fast.py PHI_STEP) agrees with a half step to 1e-10."""
-    import numeric.fast as fast
+    """The only finite difference left (∂φ/∂q₀, numeric/response/fast.py PHI_STEP) agrees with a half step to 1e-10."""
+    import numeric.response.fast as fast
 
     pb, q, _ = rule_setup
     a = fast._Inputs(pb, q, np.zeros(2)).dvertex(("w", "A"), (0, 0))
@@ -460,7 +460,7 @@ def test_phi_momentum_derivative_step_is_converged(rule_setup):
 
 
 def test_thetas_at_zero_q0_equal_the_referee(honeycomb):
-    from numeric.fast import theta_q0_generated
+    from numeric.response.fast import theta_q0_generated
 
     pb = uniform_problem(honeycomb, NK, rates_from_paper(0.04, 0.03, 0.05))
     omega_, q, _ = POINTS[0]
@@ -475,8 +475,8 @@ def test_thetas_at_zero_q0_equal_the_referee(honeycomb):
 @pytest.mark.parametrize("damping", [(0.04, 0.03, 0.05), (0.04, 0.0, 0.0)], ids=["eta", "eta_n=0"])
 @pytest.mark.parametrize("point", [(0.19, (0.31, 0.17)), (0.12, (-0.52, 0.21))], ids=["q1", "q2"])
 def test_lambda_generated_equals_the_referee(honeycomb, damping, point):
-    from numeric.direct import lambda_matrix
-    from numeric.fast import lambda_generated
+    from numeric.response.direct import lambda_matrix
+    from numeric.response.fast import lambda_generated
 
     pb = uniform_problem(honeycomb, NK, rates_from_paper(*damping))
     ref = lambda_matrix(pb, *point)
@@ -492,8 +492,8 @@ def test_lambda_generated_equals_the_referee(honeycomb, damping, point):
 def test_lambda_split_generated_equals_the_referee(honeycomb, damping, point):
     """V3 for the exact split (CONVENTIONS.md §1.2): λ^A, λ^NA, λ^SS, λ^SJ derived (analytic ∂_{q₀}) = referee
     (finite differences), to LAMBDA of max|Λ|; with η_c = η_v = 0, λ^NA = 0 in both and the referee's Λ is the generated λ^A."""
-    from numeric.direct import lambda_matrix
-    from numeric.fast import lambda_generated
+    from numeric.response.direct import lambda_matrix
+    from numeric.response.fast import lambda_generated
 
     omega_, q = point
     q = honeycomb.lattice.point("K") if q == "K" else q
@@ -513,9 +513,9 @@ def test_lambda_split_generated_equals_the_referee(honeycomb, damping, point):
 
 def test_lambda_split_three_band_model_against_the_referee():
     """The split for N = 3, doped and hot (intraband intermediates, [V_uw, ρ₀]_nn ≠ 0, f' ≠ 0): generated = referee."""
-    from numeric.brillouin import uniform_grid
-    from numeric.direct import lambda_matrix
-    from numeric.fast import lambda_generated
+    from numeric.model.brillouin import uniform_grid
+    from numeric.response.direct import lambda_matrix
+    from numeric.response.fast import lambda_generated
 
     model = three_band_model()
     k, w = uniform_grid(model.lattice, 9)

@@ -1,7 +1,7 @@
 """V9 (SPEC §4): the derived K-point form of the skew-scattering term (paper Eq. 10) against the lattice.
 
 The derived form is generated/dirac_k.py (printed by derive/dirac.py via ``python -m derive``; its drift is checked by
-tests/test_derive.py). The lattice integrand is numeric.fast.lambda_generated's "skew_scattering" on a Problem with a
+tests/test_derive.py). The lattice integrand is numeric.response.fast.lambda_generated's "skew_scattering" on a Problem with a
 single k-point K_τ + p of unit weight, at q = K. The Dirac limit Δ/t → 0 is taken at fixed ω/Δ, p·v_f/Δ and η/Δ by
 scaling Δ, ω, p and the η's by s at fixed t; the error must vanish as O(Δ/t) (fitted exponent ≈ 1).
 
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from generated import dirac_k
-from numeric.damping import rates_from_paper
-from numeric.direct import Problem
-from numeric.fast import lambda_generated
-from numeric.honeycomb import HoneycombParameters, honeycomb_model
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import Problem
+from numeric.response.fast import lambda_generated
+from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
 
 PAR = HoneycombParameters()
 V_F = 1.5 * abs(PAR.t) * PAR.a0       # eV·Å; derive/dirac.py derives v_f = 3|t|a₀/2 (checked in its own test below)
@@ -142,7 +142,7 @@ def test_each_valley_alone_is_not_proportional_to_the_delta_sum():
 
 
 def test_dirac_building_blocks_match_the_numeric_model():
-    """derive/dirac.py's symbolic H(K + p) (first order) and v_f agree with numeric/model.py."""
+    """derive/dirac.py's symbolic H(K + p) (first order) and v_f agree with numeric/model/tight_binding.py."""
     pytest.importorskip("sympy")
     from derive import dirac
 

@@ -1,4 +1,4 @@
-"""The referee (numeric/direct.py) checked on its own (issue: referee; SPEC §4 V1, V4, V8, and the null tests).
+"""The referee (numeric/response/direct.py) checked on its own (issue: referee; SPEC §4 V1, V4, V8, and the null tests).
 
 Every expected value here comes from an independent route: a Lehmann-form Kubo formula written in this file,
 a symmetry of the model, or the referee at another gauge/convention. The time-domain check of its algebra (V1b)
@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numeric.brillouin import C3, MIRROR_X
-from numeric.checks import ParameterError
-from numeric.damping import Rates, rates_from_paper
-from numeric.direct import lambda_matrix, response_functions, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.model import displacement_basis
+from numeric.model.brillouin import C3, MIRROR_X
+from numeric.validation import ParameterError
+from numeric.response.damping import Rates, rates_from_paper
+from numeric.response.direct import lambda_matrix, response_functions, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.tight_binding import displacement_basis
 
 EXACT = 1e-12
 KUBO = 1e-10
@@ -68,7 +68,7 @@ def test_V1_first_order_is_the_kubo_formula(model):
     pb = problem(model, rates=Rates(eta, (0.0, 0.0)))
     q0 = np.array([0.02, -0.01])
     th = response_functions(pb, OMEGA, Q, q0)["theta3"].val       # [k, c, c']
-    from numeric.model import vector_potential
+    from numeric.model.tight_binding import vector_potential
     for k_dir, c, cp in [(0, 0, 1), (1, 3, 2), (0, 2, 2)]:
         O = [displacement_basis(Q, 2)[c], vector_potential(q0, k_dir)]
         V = [displacement_basis(-Q - q0, 2)[cp]]
@@ -80,7 +80,7 @@ def test_V1_first_order_is_the_kubo_formula(model):
 def test_V4_random_phases_leave_thetas_unchanged(model, monkeypatch):
     pb = problem(model)
     ref = response_functions(pb, OMEGA, Q, np.array([1e-3, 2e-3]))
-    import numeric.direct as direct
+    import numeric.response.direct as direct
     original = direct.diagonalize
 
     def rephased(H):
@@ -164,7 +164,7 @@ def test_origin_shift_and_bloch_convention_leave_lambda_unchanged(model):
     """Moving every orbital by a vector changes no bond and no plane-wave product whose momenta cancel; in Bloch
     convention II (cell positions only in the phase) the same shift does change every matrix element, so the
     check there exercises the vertices' transformation: Λ identical in all four cases."""
-    from numeric.model import TightBindingModel
+    from numeric.model.tight_binding import TightBindingModel
     shifted = TightBindingModel(model.lattice.shifted(np.array([0.37, -0.21])), model.onsite, model.hoppings, model.peierls)
     rates = rates_from_paper(0.04, 0.03, 0.05)
     ref = lambda_matrix(problem(model), OMEGA, Q).Lambda

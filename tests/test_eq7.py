@@ -1,8 +1,8 @@
 """SPEC V2: the paper's Eq. (7)–(8), typed here from band data, against the derived λ^SS and λ^SJ (CONVENTIONS.md §1.2).
 
-Eq. (7) is typed below (:func:`eq7`) as a k-resolved NumPy integrand from band data (:mod:`numeric.bands`) and the
-vertices of :mod:`numeric.model`; nothing is imported from ``derive/`` or ``generated/`` for it. The derived side is
-``generated/theta_dq0_n{2,3}.py``'s ``theta1_skew_scattering`` / ``theta1_side_jump`` evaluated by ``numeric/fast.py``,
+Eq. (7) is typed below (:func:`eq7`) as a k-resolved NumPy integrand from band data (:mod:`numeric.model.bands`) and the
+vertices of :mod:`numeric.model.tight_binding`; nothing is imported from ``derive/`` or ``generated/`` for it. The derived side is
+``generated/theta_dq0_n{2,3}.py``'s ``theta1_skew_scattering`` / ``theta1_side_jump`` evaluated by ``numeric/response/fast.py``,
 resolved by k and, for the side jump, by which q₀-dependent input ∂_{q₀} meets (:class:`_Inputs` below zeroes inputs;
 the kernels are linear in the q₀-derivative inputs, so the pieces add up exactly).
 
@@ -21,7 +21,7 @@ Readings of the printed slips (each tested, not tuned; CONVENTIONS.md §1.1, §3
 3. Side jump: A_{j₁} = ⟨n₃|i∂_{j₁}|n₁⟩ (the printed ∂_{j₂} is a slip: ε_{jj₁j₂} pairs j₁ with A and j₂ with v); T = Im
    Σ_{n₃≠n₁} Ω^{n₂}_{n₁n₃} A_{j₁,n₃n₁} with the *printed* Ω (equivalently −Re of the sum with i Ω); the n₃ of G₂ is that
    of T (summed jointly).
-4. m^e: the gauge-invariant moment m_n of numeric/bands.py (energy ε − m B). The gauge-invariant part of the printed ½
+4. m^e: the gauge-invariant moment m_n of numeric/model/bands.py (energy ε − m B). The gauge-invariant part of the printed ½
    Im⟨∂n|×v|n⟩ is −m_n; with it the skew factor below changes sign.
 5. Parity: "− (ω, q → −ω, −q)" is Eq. (4)'s swapped-index term: the displacement indices (i₁, a) ↔ (i₂, b) are exchanged
    along with (ω, q) → (−ω, −q), and ε_{i₁i₂} turns the printed minus into a plus, Λ^{ab} ∋ −½ [X^{ab}(ω, q) +
@@ -58,19 +58,19 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-import numeric.fast as fast
-from numeric.bands import band_data, diagonalize
-from numeric.brillouin import uniform_grid
-from numeric.contraction import LEVI_CIVITA_2D, contract_eq4
-from numeric.damping import Rates
-from numeric.direct import Problem, lambda_matrix
-from numeric.fast import lambda_generated
-from numeric.honeycomb import honeycomb_model
-from numeric.model import displacement
-from numeric.random_model import gap_midpoint, random_model
+import numeric.response.fast as fast
+from numeric.model.bands import band_data, diagonalize
+from numeric.model.brillouin import uniform_grid
+from numeric.response.contraction import LEVI_CIVITA_2D, contract_eq4
+from numeric.response.damping import Rates
+from numeric.response.direct import Problem, lambda_matrix
+from numeric.response.fast import lambda_generated
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.tight_binding import displacement
+from numeric.model.random_model import gap_midpoint, random_model
 
 SMALL_ETA = 1e-6          # relative to max|.|: Eq. (7) is the small-η limit; at η ~ 1e-4 eV the derived differs by ~1e-8
-ROUNDING = 1e-10          # relative: additivity of the input-resolved pieces, zero pieces, helper vs numeric.fast
+ROUNDING = 1e-10          # relative: additivity of the input-resolved pieces, zero pieces, helper vs numeric.response.fast
 REFEREE = 1e-4            # relative: referee vs generated at η ~ 1e-4 eV (the q₀ step shrinks with η_p; observed ≤ 4e-6)
 EXTRA_FLOOR = 1e-3        # an "extra term" must exceed this fraction of max|λ^SJ| to count as present
 RECORDED = 0.02           # relative tolerance on the recorded sizes of the extra terms (deterministic, analytic kernels)
@@ -177,7 +177,7 @@ def eq7(model, k, omega, q, eta_p, eta, mu, *, parity="swapped", delta_index="n2
 # The derived side, k-resolved and resolved by q₀-dependent input
 # --------------------------------------------------------------------------------------------------------------
 class _Inputs(fast._Inputs):
-    """numeric.fast's kernel inputs with selected q₀-derivative inputs zeroed (class attributes set by :func:`derived`).
+    """numeric.response.fast's kernel inputs with selected q₀-derivative inputs zeroed (class attributes set by :func:`derived`).
 
     ``zero_dvertex``: "zero" drops every vertex q₀-derivative dV_T (the fields' own momenta, Bloch-phase k-derivatives);
     ``mode_v_k``, ``mode_v_kpq``: the band-basis velocities at k and k + q that carry ∂_{q₀} of states and energies at
@@ -207,7 +207,7 @@ class _Inputs(fast._Inputs):
 def derived(problem, omega, q, name, **zeroed):
     """The generated kernel ``name`` (theta1_skew_scattering / theta1_side_jump) as λ per k, (nk, nsub, nsub).
 
-    The same bookkeeping as numeric.fast.lambda_generated (Θ = θ(ω, q) + θ_swap(−ω, −q), Λ-part = contract_eq4/8),
+    The same bookkeeping as numeric.response.fast.lambda_generated (Θ = θ(ω, q) + θ_swap(−ω, −q), Λ-part = contract_eq4/8),
     without the k-sum; ``zeroed`` sets the attributes of :class:`_Inputs`.
     """
     inputs = type("Zeroed", (_Inputs,), zeroed)
@@ -267,7 +267,7 @@ def rel(a, b):
 # Tests
 # --------------------------------------------------------------------------------------------------------------
 def test_helper_is_numeric_fast_and_the_referee():
-    """The k-resolved helper sums to numeric.fast.lambda_generated's λ^SS, λ^SJ, and those equal the referee's."""
+    """The k-resolved helper sums to numeric.response.fast.lambda_generated's λ^SS, λ^SJ, and those equal the referee's."""
     for name, q in (("honeycomb_tprime", (0.9, -0.3)), ("random3", (0.7, 0.2))):
         model, pb = setup(name)
         g = lambda_generated(pb, OMEGA, np.asarray(q))

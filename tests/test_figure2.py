@@ -1,11 +1,11 @@
 """``phonon-moment figure2`` end to end at reduced resolution (SPEC §5; issue: Fig. 2 and limits).
 
 The run must write every panel with its data and a REPORT.md that decides every claim. Two of its numbers are checked
-against evaluations that share nothing with numeric/scan.py or the generated kernels: the moment at K in panel (b) and
+against evaluations that share nothing with numeric/apps/scan.py or the generated kernels: the moment at K in panel (b) and
 the field-induced angular momentum of panel (h) at K, from the referee's Λ and the exact solution of the phonon
-equation of motion in a small field (numeric/angular.py's ``modes_in_field``, no perturbation theory in B). The referee
+equation of motion in a small field (numeric/response/angular.py's ``modes_in_field``, no perturbation theory in B). The referee
 sums the same uniform grid, so those comparisons use ``--no-resonances``; the default run (the force route's
-resonances integrated analytically, numeric/resonance.py, checked in tests/test_resonance.py) must differ from it in
+resonances integrated analytically, numeric/response/resonance.py, checked in tests/test_resonance.py) must differ from it in
 λ^A only.
 """
 
@@ -14,9 +14,9 @@ import json
 import numpy as np
 import pytest
 
-from numeric.angular import gyroscopic_matrix, modes_in_field
+from numeric.response.angular import gyroscopic_matrix, modes_in_field
 from numeric.cli import main
-from numeric.phonons import angular_momentum
+from numeric.model.phonons import angular_momentum
 from referee_values import referee_lambda, referee_moment
 
 QUICK_NK = 8            # the --quick resolution (numeric/cli.py)

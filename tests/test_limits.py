@@ -1,4 +1,4 @@
-"""The analytic limits as `phonon-moment limits` measures them (numeric/limits.py): V5 on the referee's total against the
+"""The analytic limits as `phonon-moment limits` measures them (numeric/verify/limits.py): V5 on the referee's total against the
 generated λ^A, and the V7 exponent of the adiabatic correction (SPEC §4).
 
 The paper says the correction to λ^A starts at ω/ε₀; Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at q = Γ the
@@ -8,7 +8,7 @@ diagonal Λ^{aa} is even in ω and the correction is O(ω²). The measured expon
 import numpy as np
 
 from numeric.cli import main
-from numeric.limits import V5_SLOPE, V7_SLOPE, v5_exponent, v7_exponent
+from numeric.verify.limits import V5_SLOPE, V7_SLOPE, v5_exponent, v7_exponent
 
 
 def test_V7_adiabatic_correction_is_quadratic_not_linear():

@@ -9,10 +9,10 @@
 import numpy as np
 import pytest
 
-from numeric.checks import ParameterError
-from numeric.honeycomb import honeycomb_model
-from numeric.lattice import Lattice
-from numeric.model import Displacement, TightBindingModel, VectorPotential, displacement, vector_potential
+from numeric.validation import ParameterError
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.lattice import Lattice
+from numeric.model.tight_binding import Displacement, TightBindingModel, VectorPotential, displacement, vector_potential
 
 EXACT = 1e-12
 FD_STEP = 1e-5

@@ -1,13 +1,13 @@
-"""Mode moments from Λ^{ab} (numeric/moment.py; CONVENTIONS.md §5, §6)."""
+"""Mode moments from Λ^{ab} (numeric/response/moment.py; CONVENTIONS.md §5, §6)."""
 
 import numpy as np
 import pytest
 
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import mode_moment, moment_matrix, split_moments, to_bohr_magnetons, to_nuclear_magnetons
-from numeric.phonons import Phonons, angular_momentum, saito_graphene
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import mode_moment, moment_matrix, split_moments, to_bohr_magnetons, to_nuclear_magnetons
+from numeric.model.phonons import Phonons, angular_momentum, saito_graphene
 from numeric.units import AMU_IN_NATURAL_MASS, MU_B_EV_PER_T, MU_N_EV_PER_T, TESLA_PER_NATURAL_FIELD
 
 EXACT = 1e-12
@@ -61,7 +61,7 @@ def test_unit_conversions():
 
 def test_ionic_moment_of_a_circular_ion_is_Z_mp_over_M():
     """A charge Ze of mass M on a circle with angular momentum ħ carries Z (m_p/M) μ_N; a linear mode carries none."""
-    from numeric.moment import ionic_moment_muN
+    from numeric.response.moment import ionic_moment_muN
 
     mp_u = 1.007276466621                                  # proton mass in u (CODATA 2018)
     circ = np.array([1, 1j, 0, 0]) / np.sqrt(2)           # sublattice A counter-clockwise, B at rest
@@ -73,8 +73,8 @@ def test_ionic_moment_of_a_circular_ion_is_Z_mp_over_M():
 
 def test_tensor_moment_reduces_to_the_eq4_moment():
     """tensor_mode_moment of T = ½ Λ ε (what a q = Γ tensor is) equals mode_moment(Λ) for real symmetric Λ."""
-    from numeric.contraction import LEVI_CIVITA_2D
-    from numeric.moment import tensor_mode_moment
+    from numeric.response.contraction import LEVI_CIVITA_2D
+    from numeric.response.moment import tensor_mode_moment
 
     rng = np.random.default_rng(4)
     lam = rng.normal(size=(2, 2))

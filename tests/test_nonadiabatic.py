@@ -10,9 +10,9 @@ referee alone: with γ_n = η_n the same ratio spreads by 57 % over three of the
 import numpy as np
 import pytest
 
-from numeric.damping import Rates, rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
+from numeric.response.damping import Rates, rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
 
 DELTA_SCALING = 0.03     # relative spread of λ^NA/(δ^v_c + δ^c_v) over the sets (η-corrections beyond leading order)
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]

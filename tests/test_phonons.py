@@ -1,4 +1,4 @@
-"""Tests of numeric.phonons: sum rule, symmetry, the Saito graphene fit, and an independent
+"""Tests of numeric.model.phonons: sum rule, symmetry, the Saito graphene fit, and an independent
 real-space supercell construction of the harmonic force matrix."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from numeric.brillouin import C3, uniform_grid
-from numeric.checks import ParameterError
-from numeric.lattice import honeycomb
-from numeric.phonons import (
+from numeric.model.brillouin import C3, uniform_grid
+from numeric.validation import ParameterError
+from numeric.model.lattice import honeycomb
+from numeric.model.phonons import (
     ForceConstants,
     Phonons,
     angular_momentum,
@@ -150,7 +150,7 @@ def test_saito_force_constants_in_ev_per_a2():
 # A periodic N × N supercell is built from explicit atom positions, its bonds found by brute force over
 # periodic images and classified by the honeycomb shell radii written out here (a0, √3 a0, 2a0), and the
 # total pair energy V(u) = Σ_bonds ½ [φ_r (Δu·d̂)² + φ_ti (Δu·t̂)²] is differentiated twice by central
-# finite differences. Nothing of numeric.phonons is used except the force-constant values.
+# finite differences. Nothing of numeric.model.phonons is used except the force-constant values.
 
 SHELL_RADII = A0 * np.array([1.0, np.sqrt(3.0), 2.0])
 COORDINATION = (3, 6, 3)

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from numeric.damping import Rates
-from numeric.direct import lambda_matrix, response_functions, uniform_problem
-from numeric.model import Displacement, vector_potential
-from numeric.random_model import gap_midpoint, random_model
+from numeric.response.damping import Rates
+from numeric.response.direct import lambda_matrix, response_functions, uniform_problem
+from numeric.model.tight_binding import Displacement, vector_potential
+from numeric.model.random_model import gap_midpoint, random_model
 
 EXACT = 1e-12
 RECIPROCITY = 2e-3        # relative, nk = 16 (the two routes differ by the grid error only)
@@ -46,7 +46,7 @@ def test_reciprocity_on_a_three_band_model_without_time_reversal():
 
 
 def test_three_band_thetas_are_gauge_invariant(monkeypatch):
-    import numeric.direct as direct
+    import numeric.response.direct as direct
     m = random_model(3, 0)
     pb = uniform_problem(m, 6, Rates(0.03, (0.01, 0.02, 0.015)), mu=gap_midpoint(m))
     ref = response_functions(pb, 0.05, [0.3, -0.2], [1e-3, 0.0])

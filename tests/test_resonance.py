@@ -1,4 +1,4 @@
-"""The force route's intraband resonances (numeric/resonance.py, CONVENTIONS.md §7.1).
+"""The force route's intraband resonances (numeric/response/resonance.py, CONVENTIONS.md §7.1).
 
 Three independent checks of the treatment:
 - the triangle formula ∫_T (z − g)^{−p} dA for linear g (divided differences, with Taylor branches for near-equal
@@ -15,17 +15,17 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from numeric.bands import diagonalize
-from numeric.brillouin import uniform_grid
-from numeric.damping import rates_from_paper
-from numeric.direct import Problem
-from numeric.fast import _Contracted, _Inputs, lambda_generated_rates
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import mode_moment
-from numeric.phonons import Phonons, saito_graphene
-from numeric.resonance import (SMALL, _antiderivative, _children, _divided_differences, _p2_nodes, _residues,
+from numeric.model.bands import diagonalize
+from numeric.model.brillouin import uniform_grid
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import Problem
+from numeric.response.fast import _Contracted, _Inputs, lambda_generated_rates
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import mode_moment
+from numeric.model.phonons import Phonons, saito_graphene
+from numeric.response.resonance import (SMALL, _antiderivative, _children, _divided_differences, _p2_nodes, _residues,
                                _triangles)
-from numeric.zone import GROUP, PARITY, irreducible_wedge
+from numeric.model.zone import GROUP, PARITY, irreducible_wedge
 
 Q = np.array([1.291, -0.745])        # 1/Å, a generic q near K where uniform grids scatter (CONVENTIONS.md §7.1)
 
@@ -222,7 +222,7 @@ def test_with_resolvable_peaks_the_treatment_converges_to_the_uniform_value(setu
     assert np.abs(fine - _adiabatic(model, omega, 72, eta, False)).max() < 1e-6 * size
     default = np.abs(_adiabatic(model, omega, 48, eta, True) - fine).max()
     assert default < 5e-4 * size, default / size
-    monkeypatch.setattr("numeric.resonance.SPREAD", 0.0)
+    monkeypatch.setattr("numeric.response.resonance.SPREAD", 0.0)
     err = [np.abs(_adiabatic(model, omega, nk, eta, True) - fine).max() for nk in (24, 36, 48)]
     assert err[0] > err[1] > err[2] and err[2] < 2e-4 * size, np.array(err) / size
     assert err[0] / err[2] > 0.5 * 2.0**3, "slower than third order"
@@ -277,7 +277,7 @@ def test_refined_residues_converge_on_the_first_shell_around_gamma(monkeypatch):
         return np.abs(a - b).max() / np.abs(b).max()
 
     assert spread() < 5e-3
-    monkeypatch.setattr("numeric.resonance.REFINE", np.inf)
+    monkeypatch.setattr("numeric.response.resonance.REFINE", np.inf)
     assert spread() > 1e-2
 
 

@@ -1,4 +1,4 @@
-"""V10: every zone number carries an error estimate, and the estimate bounds the true error (numeric/scan.py).
+"""V10: every zone number carries an error estimate, and the estimate bounds the true error (numeric/apps/scan.py).
 
 The scan engine reports the value on the Γ-centred nk grid and as error estimate its difference from the 3nk/4 grid.
 Here the "true" value is the same on a much finer grid (its own estimate added as slack); the estimate must bound the
@@ -11,12 +11,12 @@ FLOOR × the largest value of the set, ten times below the figure's convergence 
 import numpy as np
 import pytest
 
-from numeric.honeycomb import honeycomb_model
-from numeric.phonons import Phonons, saito_graphene
-from numeric.scan import PARTS, scan_branch
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.phonons import Phonons, saito_graphene
+from numeric.apps.scan import PARTS, scan_branch
 
 COARSE = (24, 36)
-TOO_COARSE = 12          # below the claimed range (numeric/scan.py RELIABLE_NK)
+TOO_COARSE = 12          # below the claimed range (numeric/apps/scan.py RELIABLE_NK)
 FINE = 96
 ETAS = [(0.04, 0.04, 0.04), (0.004, 0.02, 0.04)]
 FLOOR = 1e-4            # relative to the largest |moment| of a damping set: ten times below the figure's target (1e-3)
@@ -37,7 +37,7 @@ def test_error_estimate_bounds_the_true_error(scans, nk):
     for part in PARTS:
         err = np.abs(scans[nk].moment[part] - truth.moment[part])
         # the reference is uncertain by its own estimate; below FLOOR × the largest |value| of a damping set the estimate
-        # is not claimed (see the module docstring of numeric/scan.py)
+        # is not claimed (see the module docstring of numeric/apps/scan.py)
         floor = FLOOR * np.abs(truth.moment["total"]).max(axis=1, keepdims=True)
         assert np.all(err <= scans[nk].error[part] + truth.error[part] + floor), (part, err, scans[nk].error[part])
 

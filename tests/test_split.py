@@ -8,11 +8,11 @@ as all η → 0 at fixed ratios.
 import numpy as np
 import pytest
 
-import numeric.direct as direct
-from numeric.damping import Rates, rates_from_paper
-from numeric.direct import DensityMatrixSeries, _Field, default_step, lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.model import displacement_basis, potential_basis
+import numeric.response.direct as direct
+from numeric.response.damping import Rates, rates_from_paper
+from numeric.response.direct import DensityMatrixSeries, _Field, default_step, lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.tight_binding import displacement_basis, potential_basis
 
 ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
 GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)

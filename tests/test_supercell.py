@@ -1,4 +1,4 @@
-"""Tests of numeric.supercell: the magnetic-supercell gauge construction, the analytic ∂H/∂u, and the symmetries
+"""Tests of numeric.verify.supercell: the magnetic-supercell gauge construction, the analytic ∂H/∂u, and the symmetries
 and B-linearity of the Born–Oppenheimer molecular Berry curvature.
 
 Symmetries used below (derived for the infinite system; on the torus they hold exactly or up to finite-size terms
@@ -26,12 +26,12 @@ import os
 import numpy as np
 import pytest
 
-from numeric.bands import diagonalize
-from numeric.checks import ParameterError
-from numeric.honeycomb import HoneycombParameters, honeycomb_model
-from numeric.lattice import Lattice
-from numeric.model import TightBindingModel
-from numeric.supercell import (
+from numeric.model.bands import diagonalize
+from numeric.validation import ParameterError
+from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
+from numeric.model.lattice import Lattice
+from numeric.model.tight_binding import TightBindingModel
+from numeric.verify.supercell import (
     _bond_terms,
     _bonds,
     _modulation_weights,

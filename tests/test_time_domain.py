@@ -1,6 +1,6 @@
 """Rung V1b: the referee's frequency-domain ρ_S against a time integration of the same equation of motion.
 
-``numeric.direct`` solves Eq. (5) order by order *algebraically*: it assumes the steady state ρ_S e^{−iΩ_S t} and
+``numeric.response.direct`` solves Eq. (5) order by order *algebraically*: it assumes the steady state ρ_S e^{−iΩ_S t} and
 divides by Ω_S − ε_n(k) + ε_m(k − Q_S) + i(γ_n + γ_m). This module checks that algebra (signs of Ω and of the
 damping, the momentum shifts of [V_T, ρ_{S∖T}], the two-field vertices, the reading of η_p as adiabatic switching)
 by integrating the equation of motion itself in time, with nothing from direct.py but the answer being compared.
@@ -40,13 +40,13 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from numeric.bands import diagonalize
-from numeric.damping import Rates
-from numeric.direct import DensityMatrixSeries, _Field
-from numeric.model import displacement_basis, potential_basis
-from numeric.honeycomb import honeycomb_model
-from numeric.model import Displacement, VectorPotential
-from numeric.occupation import fermi_dirac
+from numeric.model.bands import diagonalize
+from numeric.response.damping import Rates
+from numeric.response.direct import DensityMatrixSeries, _Field
+from numeric.model.tight_binding import displacement_basis, potential_basis
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.tight_binding import Displacement, VectorPotential
+from numeric.model.occupation import fermi_dirac
 
 TIME_DOMAIN = 1e-8        # relative to max|ρ_S| (SPEC rung V1b)
 OMEGA_DERIVATIVE = 1e-7   # relative to max|∂_ω ρ_S|, Richardson-extrapolated central difference of .val

@@ -1,16 +1,16 @@
-"""Irreducible wedge and unfolding (numeric/zone.py): the relations used are checked on the referee at finite η."""
+"""Irreducible wedge and unfolding (numeric/model/zone.py): the relations used are checked on the referee at finite η."""
 
 import numpy as np
 import pytest
 
-from numeric.brillouin import uniform_grid
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.lattice import honeycomb
-from numeric.moment import mode_moment
-from numeric.phonons import Phonons, saito_graphene
-from numeric.zone import GROUP, PARITY, irreducible_wedge
+from numeric.model.brillouin import uniform_grid
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.lattice import honeycomb
+from numeric.response.moment import mode_moment
+from numeric.model.phonons import Phonons, saito_graphene
+from numeric.model.zone import GROUP, PARITY, irreducible_wedge
 
 EXACT = 1e-12
 SYMMETRY = 1e-8

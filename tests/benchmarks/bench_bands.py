@@ -8,9 +8,9 @@ import tracemalloc
 
 import numpy as np
 
-from numeric.bands import band_data, eigh2
-from numeric.brillouin import uniform_grid
-from numeric.honeycomb import honeycomb_model
+from numeric.model.bands import band_data, eigh2
+from numeric.model.brillouin import uniform_grid
+from numeric.model.honeycomb import honeycomb_model
 
 
 def timed(label, fn):

@@ -7,11 +7,11 @@ import time
 
 import numpy as np
 
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.honeycomb import honeycomb_model
-from numeric.moment import mode_moment, to_nuclear_magnetons
-from numeric.phonons import Phonons, saito_graphene
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.moment import mode_moment, to_nuclear_magnetons
+from numeric.model.phonons import Phonons, saito_graphene
 
 
 def main():

@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from numeric.honeycomb import honeycomb_model
-from numeric.phonons import Phonons, saito_graphene
-from numeric.scan import scan_branch
-from numeric.zone import irreducible_wedge
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.phonons import Phonons, saito_graphene
+from numeric.apps.scan import scan_branch
+from numeric.model.zone import irreducible_wedge
 
 
 def timed_scan(nk, nq=None, nsets=4, resonances=True):

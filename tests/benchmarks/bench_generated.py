@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 
-from numeric.damping import rates_from_paper
-from numeric.direct import lambda_matrix, uniform_problem
-from numeric.fast import lambda_generated, lambda_generated_rates
-from numeric.honeycomb import honeycomb_model
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+from numeric.response.fast import lambda_generated, lambda_generated_rates
+from numeric.model.honeycomb import honeycomb_model
 
 
 def clock(fn, repeat=2):

@@ -1,4 +1,4 @@
-"""Benchmark / convergence table of the magnetic-supercell Born–Oppenheimer λ (numeric.supercell). A script, not a test.
+"""Benchmark / convergence table of the magnetic-supercell Born–Oppenheimer λ (numeric.verify.supercell). A script, not a test.
 
 Prints, for the honeycomb parameters t = −2.8 eV, Δ = 1 eV, β = 3.37, a0 = 1.42 Å with the Peierls path on the
 displaced bonds (t′ = 0, where λ ≠ 0 needs it) and, at the end, the default equilibrium path with t′ = 0.3 eV (the
@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from numeric.honeycomb import honeycomb_model
-from numeric.supercell import born_oppenheimer_lambda, molecular_geometry
+from numeric.model.honeycomb import honeycomb_model
+from numeric.verify.supercell import born_oppenheimer_lambda, molecular_geometry
 from numeric.units import TESLA_PER_NATURAL_FIELD
 
 

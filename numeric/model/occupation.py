@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import ParameterError, nonnegative
-from .units import kelvin_to_ev
+from ..validation import ParameterError, nonnegative
+from ..units import kelvin_to_ev
 
 FERMI_LEVEL_TOL = 1e-9  # eV; at T = 0 a level this close to μ makes the occupation ill-defined
 

@@ -22,7 +22,7 @@ def _finish(fig, path, caption: str | None):
 
 
 def dispersion(path, curves, ylabel: str, out, *, title: str, caption: str | None = None, labels=None):
-    """Plot columns of ``curves`` (npts, ncurves) along a :class:`numeric.brillouin.Path`; ``labels`` adds a legend."""
+    """Plot columns of ``curves`` (npts, ncurves) along a :class:`numeric.model.brillouin.Path`; ``labels`` adds a legend."""
     fig, ax = plt.subplots(figsize=(5.4, 3.8))
     if labels is None:
         ax.plot(path.distance, curves, color="k", lw=1.2)
@@ -121,7 +121,7 @@ def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption:
 
 
 def path_curves(path, curves: dict, errors: dict | None, ylabel: str, out, *, title: str, caption: str | None = None):
-    """Curves along a :class:`numeric.brillouin.Path` ({label: values}), each with a shaded ±error band if given."""
+    """Curves along a :class:`numeric.model.brillouin.Path` ({label: values}), each with a shaded ±error band if given."""
     fig, ax = plt.subplots(figsize=(5.6, 3.9))
     for label, values in curves.items():
         line, = ax.plot(path.distance, values, lw=1.4, label=label)

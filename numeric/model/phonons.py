@@ -15,7 +15,7 @@ in eV/(Å² u) with component index 2α + i (i = x, y), is
 
     D_{αi,βj}(q) = [δ_αβ Σ_{bonds of α} K(d)_{ij} − Σ_{(R, d) ∈ neighbours(α, β)} K(d)_{ij} e^{−i q·d}] / √(M_α M_β),
 
-with d = τ_α − (R·a + τ_β) as in :meth:`numeric.lattice.Lattice.neighbours`. Its eigenvalues ω²
+with d = τ_α − (R·a + τ_β) as in :meth:`numeric.model.lattice.Lattice.neighbours`. Its eigenvalues ω²
 give ħω through ``units.PHONON_ENERGY2``.
 
 Phonon angular momentum (Zhang & Niu, PRL 112, 085503 (2014)): l_z = e† L_z e in units of ħ with
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite
+from ..validation import ParameterError, finite
 from .lattice import Lattice
-from .units import PHONON_ENERGY2, force_constant_from_1e4_dyn_per_cm
+from ..units import PHONON_ENERGY2, force_constant_from_1e4_dyn_per_cm
 
 SHELL_TOL = 1e-6
 """Two neighbour distances closer than this (Å) belong to the same shell."""

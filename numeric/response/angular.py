@@ -7,7 +7,7 @@ Its Euler–Lagrange term is a gyroscopic force, M ü = −K u + G u̇ with
 
 so with mass-reduced coordinates and e^{−iωt}: ω² e = D e + iω Ĝ e, Ĝ = M^{−1/2} G M^{−1/2} (eV, ħ = 1).
 To first order in B a non-degenerate mode shifts by ħδω_ν = (iħ/2) e_ν† Ĝ e_ν = −m_ν B (the Zeeman term −m·B,
-with m_ν of :func:`numeric.moment.mode_moment`), and its polarization mixes with the others,
+with m_ν of :func:`numeric.response.moment.mode_moment`), and its polarization mixes with the others,
 e_ν → e_ν + Σ_{μ≠ν} e_μ iω_ν (e_μ† Ĝ e_ν)/(ω_ν² − ω_μ²), which changes its angular momentum l = e† L_z e (Zhang & Niu).
 Only the reactive part of Λ (the real part of its symmetric combination) enters G; the dissipative part is a damping,
 not a force that conserves energy.
@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from .contraction import LEVI_CIVITA_2D
-from .phonons import circular_lz
-from .units import AMU_IN_NATURAL_MASS, TESLA_PER_NATURAL_FIELD
+from ..model.phonons import circular_lz
+from ..units import AMU_IN_NATURAL_MASS, TESLA_PER_NATURAL_FIELD
 
 
 

@@ -2,7 +2,7 @@
 skew-scattering integrand at q = K in the Dirac limit Δ/t → 0 (tests/test_dirac.py asserts the same measurement).
 
 The limit is taken at fixed ω/Δ, p·v_f/Δ and η/Δ by scaling Δ, ω, p and the η's by s at fixed t; the lattice integrand
-is numeric.fast's "skew_scattering" on a single k-point K_τ + p of unit weight. The relative error must fall as
+is numeric.response.fast's "skew_scattering" on a single k-point K_τ + p of unit weight. The relative error must fall as
 (Δ/t)¹: the fitted exponent is reported.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .damping import rates_from_paper
-from .direct import Problem
-from .fast import lambda_generated
-from .honeycomb import HoneycombParameters, honeycomb_model
+from ..response.damping import rates_from_paper
+from ..response.direct import Problem
+from ..response.fast import lambda_generated
+from ..model.honeycomb import HoneycombParameters, honeycomb_model
 
 OMEGA_OVER_DELTA = 0.5
 P_VF_OVER_DELTA = 0.6

@@ -1,5 +1,5 @@
 """Random smooth periodic tight-binding models with N bands (SPEC §4 V2): a second family of models that
-shares nothing with the honeycomb lattice but the real-space description of :mod:`numeric.model`.
+shares nothing with the honeycomb lattice but the real-space description of :mod:`numeric.model.tight_binding`.
 
 An oblique lattice with N orbitals at random positions in the cell, on-site energies spread so that the lowest
 band is separated from the others by a gap, and complex hoppings (time reversal broken unless ``real=True``)
@@ -13,9 +13,9 @@ import numpy as np
 
 from .bands import diagonalize
 from .brillouin import uniform_grid
-from .checks import ParameterError, grid_size
+from ..validation import ParameterError, grid_size
 from .lattice import Lattice
-from .model import Hopping, TightBindingModel
+from .tight_binding import Hopping, TightBindingModel
 
 
 def random_model(nbands: int, seed: int, *, hopping: float = 0.4, spread: float = 3.0, cutoff: float = 3.2,

@@ -10,7 +10,7 @@ The sign of the phase makes a uniform A shift k → k + A, i.e. H_B = v·A (pape
 
 Fields are plane waves: a displacement u(r) = U_α e^{iq·r} on sublattice α (r the equilibrium site position, τ_α included:
 the paper's e^{iq·R^a}), and A(r) = a e^{iq₀·r}. A vertex is the coefficient of the product of the listed field amplitudes
-in H (an exact mixed derivative, computed with :mod:`numeric.taylor`). Translation covariance makes each bond's
+in H (an exact mixed derivative, computed with :mod:`numeric.model.taylor`). Translation covariance makes each bond's
 coefficient ``e^{iQ·r_j} φ(d)``, Q the total momentum, so in the Bloch basis (convention I, orbital positions in the phase)
 
     ⟨α, k| V |β, k − Q⟩ = Σ_{bonds α←β} φ(d) e^{−i k·d},     d = r_i − r_j ,
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite
+from ..validation import ParameterError, finite
 from .lattice import Lattice
 from .taylor import Jet, dot
 

@@ -1,8 +1,8 @@
 """The fast path: θ¹, θ², θ³ of Eq. (3) and Λ of Eq. (4) through the kernels printed by ``derive/`` into ``generated/``.
 
 The kernels are functions of band-basis symbols at shifted k-points (``ARGUMENTS`` of each generated module); this
-module gathers them on a k-grid from :mod:`numeric.model` and :mod:`numeric.bands` (the referee's conventions,
-CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not import :mod:`numeric.direct`.
+module gathers them on a k-grid from :mod:`numeric.model.tight_binding` and :mod:`numeric.model.bands` (the referee's conventions,
+CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not import :mod:`numeric.response.direct`.
 
 - :func:`theta_generated`: θ^s and ∂_ω θ^s at finite q₀ (``generated/theta_n{N}.py``).
 - :func:`lambda_generated`: Λ at q₀ → 0 with ∂_{q₀} taken analytically (``generated/theta_dq0_n{N}.py``,
@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .bands import diagonalize
+from ..model.bands import diagonalize
 from .contraction import routes
-from .model import batched_fields, displacement_basis, potential_basis
-from .occupation import fermi_dirac
-from .units import kelvin_to_ev
+from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
+from ..model.occupation import fermi_dirac
+from ..units import kelvin_to_ev
 
 FIELD_ORDER = ("u", "w", "A")
 SHIFT = {"u": (1, 0), "w": (-1, -1), "A": (0, 1)}      # field momenta in units of (q, q₀), as in derive/
@@ -185,9 +185,9 @@ def _kernels(prefix, nb):
 
 
 def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
-    """θ¹, θ², θ³ at (ω, q, q₀) from the generated kernels; same layout as ``numeric.direct.response_functions``.
+    """θ¹, θ², θ³ at (ω, q, q₀) from the generated kernels; same layout as ``numeric.response.direct.response_functions``.
 
-    ``problem`` is a ``numeric.direct.Problem`` (model, k, weights, rates, mu, temperature, second_order_vertices).
+    ``problem`` is a ``numeric.response.direct.Problem`` (model, k, weights, rates, mu, temperature, second_order_vertices).
     ``domega`` = ∂ω/∂ω_ref (−1 for the swapped term of Eq. 4).
     """
     inp = _Inputs(problem, q, q0)
@@ -354,7 +354,7 @@ class _Contracted:
         return {piece: (np.nan, np.broadcast_to(dqw, self._shape)) for piece, dqw in zip(JOINT[name], self._call(name))}
 
     def theta2(self):
-        """∂_{q₀ℓ}∂_ω θ² at every point (numeric/resonance.py reads its poles)."""
+        """∂_{q₀ℓ}∂_ω θ² at every point (numeric/response/resonance.py reads its poles)."""
         return self.kernel("theta2")[1]
 
     def theta2_poles(self):
@@ -411,11 +411,11 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     (ω, q) term at k plus the (−ω, −q) term at the same k), which sums to the total — the k-resolved integrand.
 
     ``resonances=True`` integrates θ²'s intraband pole part analytically where the grid cannot resolve it
-    (numeric/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
+    (numeric/response/resonance.py, CONVENTIONS.md §7.1); ``problem`` must then be on the uniform grid. Diagnostics are in
     out["resonances"].
 
     ``bond_cache``: a dict to share between calls with the same model, ω and q on other k-grids (the vertices' bond
-    coefficients depend on q, not on k; numeric/scan.py passes one per q for its two grids)."""
+    coefficients depend on q, not on k; numeric/apps/scan.py passes one per q for its two grids)."""
     q = np.asarray(q, float)
     names = ("theta1_split" if split else "theta1", "theta2", "theta3")            # the eq4 functions called …
     pieces = sum((JOINT.get(n, (n,)) for n in names), ())                           # … and the pieces they return

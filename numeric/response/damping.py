@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite
+from ..validation import ParameterError, finite
 
 
 @dataclass(frozen=True)

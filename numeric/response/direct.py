@@ -6,7 +6,7 @@ Physics (CONVENTIONS.md §1). The electrons obey
 
     ρ̇ = −i(H_eff ρ − ρ H_eff†) + S,     H_eff = H₀ + V(t) − iΓ,                                   (Eq. 5, read)
 
-with Γ = diag(γ_n) in the band basis of H₀ at each k (γ_n from :func:`numeric.damping.rates_from_paper`) and
+with Γ = diag(γ_n) in the band basis of H₀ at each k (γ_n from :func:`numeric.response.damping.rates_from_paper`) and
 S = {Γ, ρ₀} the source that keeps ρ₀ = diag f_n stationary; S is of zeroth order and drops out of every order ≥ 1.
 V(t) holds three formal plane-wave fields (their product is what λ needs, Eq. 3):
 
@@ -14,7 +14,7 @@ V(t) holds three formal plane-wave fields (their product is what λ needs, Eq. 3
     w  = u(−ω, −q − q₀)  e^{−iΩ_w t},  Ω_w = −ω + iη_p,
     A  = A(q₀)           static,       Ω_A = 0,
 
-and every vertex of their products (F, v, ∂v/∂R, F^{ab}) from :mod:`numeric.model`. Writing ρ_S for the coefficient
+and every vertex of their products (F, v, ∂v/∂R, F^{ab}) from :mod:`numeric.model.tight_binding`. Writing ρ_S for the coefficient
 of the product of the fields in S, with momentum Q_S and frequency Ω_S = Σ_{f∈S} Ω_f, Eq. (5) gives in the band basis
 
     ρ_S(k)_{nm} = Σ_{T ⊂ S, T ≠ ∅} [V_T, ρ_{S∖T}]_{nm} / (Ω_S − ε_n(k) + ε_m(k − Q_S) + i(γ_n + γ_m)),
@@ -35,13 +35,13 @@ from itertools import combinations
 
 import numpy as np
 
-from .bands import diagonalize
-from .brillouin import uniform_grid
-from .checks import ParameterError, finite, grid_size, positive
+from ..model.bands import diagonalize
+from ..model.brillouin import uniform_grid
+from ..validation import ParameterError, finite, grid_size, positive
 from .contraction import contract_eq4, contract_field, routes
 from .damping import Rates
-from .model import batched_fields, displacement_basis, potential_basis
-from .occupation import fermi_dirac
+from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
+from ..model.occupation import fermi_dirac
 
 FIELD_ORDER = ("u", "w", "A")
 Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (Richardson with step/2)
@@ -303,7 +303,7 @@ class Problem:
     k : (nk, 2) array
         Brillouin-zone sample (1/Å), with ``weights`` summing to 1 (per-cell normalization).
     rates : Rates
-        From :func:`numeric.damping.rates_from_paper`.
+        From :func:`numeric.response.damping.rates_from_paper`.
     mu : float
         Chemical potential (eV); default mid-gap 0.
     temperature : float
@@ -488,10 +488,10 @@ def _q0_derivative(problem, omega, q, h, terms, pops):
 
 def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
     """The tensor T^{ab}_{k₁k₂}(ω, q) whose ε_{k₁k₂} contraction is Λ^{ab}_zz: Λ's combination of routes (CONVENTIONS.md
-    §8) of ¼ ε_{zℓk} ∂_{q₀ℓ}∂_ω Θ_{k,(a,k₁),(b,k₂)} (``numeric.contraction.contract_field``), shape (nsub, 2, nsub, 2).
+    §8) of ¼ ε_{zℓk} ∂_{q₀ℓ}∂_ω Θ_{k,(a,k₁),(b,k₂)} (``numeric.response.contraction.contract_field``), shape (nsub, 2, nsub, 2).
 
     Eq. (4) keeps Σ ε_{k₁k₂} T^{ab}_{k₁k₂} = Λ^{ab}; the rest of T (δ_{k₁k₂} and traceless parts, zero at q = Γ by C3v,
-    not at K) also enters the moment of a mode at q ≠ 0 (``numeric.moment.tensor_mode_moment``; CONVENTIONS.md §8: it
+    not at K) also enters the moment of a mode at q ≠ 0 (``numeric.response.moment.tensor_mode_moment``; CONVENTIONS.md §8: it
     equals the magnetic supercell's Born–Oppenheimer moment at K). ∂_{q₀} as in :func:`lambda_matrix`.
     """
     omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
@@ -552,7 +552,7 @@ def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float |
 
 def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
                     second_order_vertices: bool = True, bloch: str = "I") -> Problem:
-    """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.brillouin.uniform_grid` (weights 1/nk²)."""
+    """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.model.brillouin.uniform_grid` (weights 1/nk²)."""
     nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
     k, w = uniform_grid(model.lattice, nk)
     return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)

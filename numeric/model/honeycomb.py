@@ -12,9 +12,9 @@ from dataclasses import dataclass, asdict
 
 import numpy as np
 
-from .checks import finite, positive
+from ..validation import finite, positive
 from .lattice import honeycomb
-from .model import Hopping, TightBindingModel
+from .tight_binding import Hopping, TightBindingModel
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .units import AMU_IN_NATURAL_MASS, AMU_KG, MU_B_EV_PER_T, MU_N_EV_PER_T, PROTON_MASS_KG, TESLA_PER_NATURAL_FIELD
+from ..units import AMU_IN_NATURAL_MASS, AMU_KG, MU_B_EV_PER_T, MU_N_EV_PER_T, PROTON_MASS_KG, TESLA_PER_NATURAL_FIELD
 
 
 def cross_z(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -45,7 +45,7 @@ def mode_moments(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> np.n
 
 
 def tensor_mode_moment(T: np.ndarray, polarization: np.ndarray, masses_u) -> float:
-    """m_ν from the whole tensor T^{ab}_{ij} of ``numeric.direct.lambda_tensor`` (Λ^{ab} = Σ_ij ε_ij T^{ab}_{ij}), in the
+    """m_ν from the whole tensor T^{ab}_{ij} of ``numeric.response.direct.lambda_tensor`` (Λ^{ab} = Σ_ij ε_ij T^{ab}_{ij}), in the
     Hermitian limit (T(−q) = T(q)*): the Lagrangian B Σ 2T^{ab}_{ij} u^a_i(q) u̇^b_j(−q) + c.c. averages, for one phonon,
     to B m with
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite
+from ..validation import ParameterError, finite
 
 DEGENERACY_TOL = 1e-9  # eV; interband formulas divide by ε_n − ε_m
 

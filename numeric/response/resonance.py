@@ -40,9 +40,9 @@ from math import comb
 
 import numpy as np
 
-from .bands import diagonalize
-from .brillouin import uniform_grid
-from .checks import ParameterError
+from ..model.bands import diagonalize
+from ..model.brillouin import uniform_grid
+from ..validation import ParameterError
 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
@@ -204,7 +204,7 @@ def _laurent(poles, exponents, coefficients, j):
 
 def _residues(layout, model, k, q, widths, n):
     """Laurent coefficients R_{n,p}(k) of band n's intraband pole at the points k (npts, 2) (:func:`_laurent` on
-    theta2_poles of ``layout``, a :class:`numeric.fast._Contracted` at those points): shape (orders, nset, 2[ℓ], npts,
+    theta2_poles of ``layout``, a :class:`numeric.response.fast._Contracted` at those points): shape (orders, nset, 2[ℓ], npts,
     P), trailing orders that vanish identically dropped (for an insulator at T = 0 the cubic and quartic ones do: their
     coefficients carry f_n(k) − f_n(k+q) or f'_n, exactly zero); g_n(k) (npts,); and the one-hot map (P, nsub²) of the
     pairs onto the entries (a, b) of Λ that Eq. (4) sums them into."""
@@ -323,10 +323,10 @@ def pole_part_correction(layout, scale) -> tuple:
     """Σ_{T∈S} (∫_T P̃ − trapezoid_T[P]) for one term of Eq. (4) (module docstring), k-summed with the grid's
     normalization (Σ w = 1): shape (nset, 2[ℓ], npairs) like the kernel's output, and diagnostics.
 
-    ``layout``: the term's :class:`numeric.fast._Contracted` on the uniform grid (its (ω, q), −ω and −q for the swapped
+    ``layout``: the term's :class:`numeric.response.fast._Contracted` on the uniform grid (its (ω, q), −ω and −q for the swapped
     term, and damping sets), whose band data and vertices the residues at grid points reuse
-    (:meth:`~numeric.fast._Contracted.restricted`), and from which those at finer points are laid out
-    (:meth:`~numeric.fast._Contracted.at`); ``scale`` (nset,) the size of the term's θ² on the grid, for the
+    (:meth:`~numeric.response.fast._Contracted.restricted`), and from which those at finer points are laid out
+    (:meth:`~numeric.response.fast._Contracted.at`); ``scale`` (nset,) the size of the term's θ² on the grid, for the
     refinement criterion (:func:`_rough`).
     Each band's resonances are treated on the triangles where that band's pole part is under-resolved, for each damping
     set on its own: a set's result does not depend on the other sets computed with it.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite, grid_size
+from ..validation import ParameterError, finite, grid_size
 from .lattice import Lattice
 
 DISPLAY_LABELS = {"G": "Γ", "Kp": "K′"}

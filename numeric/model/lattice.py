@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .checks import ParameterError, finite, positive
+from ..validation import ParameterError, finite, positive
 
 
 @dataclass(frozen=True)

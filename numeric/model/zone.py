@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .brillouin import C3, MIRROR_X, uniform_grid
-from .checks import grid_size
+from ..validation import grid_size
 from .lattice import Lattice
 
 GROUP = tuple([np.linalg.matrix_power(C3, n) for n in range(3)]
@@ -33,7 +33,7 @@ class Wedge:
     k : (nw, 2) array
         Representatives (Cartesian, 1/Å), one per orbit.
     grid : (n², 2) array
-        The full grid (as :func:`numeric.brillouin.uniform_grid`).
+        The full grid (as :func:`numeric.model.brillouin.uniform_grid`).
     representative : (n²,) int array
         Index into ``k`` of the orbit of every grid point.
     parity : (n²,) int array

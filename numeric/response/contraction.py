@@ -1,6 +1,6 @@
 """Eq. (4)'s contractions and the combination of θ's that defines Λ (CONVENTIONS.md §4, §8). Shared by every path.
 
-Both the referee (numeric/direct.py) and the fast path (numeric/fast.py) end with the same bookkeeping; it lives here
+Both the referee (numeric/response/direct.py) and the fast path (numeric/response/fast.py) end with the same bookkeeping; it lives here
 once. The Born–Oppenheimer comparison (tests/test_adiabatic.py) checks it independently of either path.
 """
 

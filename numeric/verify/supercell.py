@@ -63,8 +63,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import ParameterError, finite, grid_size
-from .moment import cross_z
+from ..validation import ParameterError, finite, grid_size
+from ..response.moment import cross_z
 
 MIN_GAP_EV = 0.1
 """Smallest allowed gap (eV) between the highest filled and lowest empty level on the κ grid."""
@@ -543,7 +543,7 @@ class BornOppenheimerMoment:
     ----------
     moment : (npol,) array
         m_BO per polarization, the whole B-linear Berry term of the mode (odd fit in B), in the units of
-        ``numeric.moment.mode_moment`` with unit masses: compare with (i/2) Σ_ab (Λ^{ab} + Λ^{ba}) X_ab.
+        ``numeric.response.moment.mode_moment`` with unit masses: compare with (i/2) Σ_ab (Λ^{ab} + Λ^{ba}) X_ab.
     moment_zz : (npol,) array
         The part of ``moment`` that Eq. (4)'s form B Σ_ab Λ^{ab} (u^a × u̇^b)_z can hold: −Σ_ab lam_zz^{ab} Im X_ab.
     lam_zz : (nsub, nsub) array
@@ -583,10 +583,10 @@ def born_oppenheimer_moment(model, q, polarizations, pairs=DEFAULT_PAIRS, nkappa
     """Born–Oppenheimer moment of phonon modes at wave vector q (V7 away from Γ), from a magnetic supercell.
 
     A displacement modulated at q, u_s = Re[c^a e^{iq·r_s}] for site s of sublattice a (site positions, as the
-    fields of Eq. 4: numeric/model.py ``bond_coefficients``), has the real coordinates x = (Re c, Im c); the filled
+    fields of Eq. 4: numeric/model/tight_binding.py ``bond_coefficients``), has the real coordinates x = (Re c, Im c); the filled
     bands give the molecular curvature Ω_μν(B) over them per primitive cell (``molecular_geometry`` with
     ``modulation``). The mode u^a(r, t) = e^a Q e^{i(q·r − ωt)} + c.c. (|Q|² = ħ/2ω, unit masses, as in
-    numeric/moment.py) is c(t) = 2 e Q e^{−iωt}, i.e. x = Re[z e^{−iωt}] with z = 2Q (e, −ie), and
+    numeric/response/moment.py) is c(t) = 2 e Q e^{−iωt}, i.e. x = Re[z e^{−iωt}] with z = 2Q (e, −ie), and
 
         ⟨½ xᵀ Ω ẋ⟩ = −(ω/4) Σ Ω_μν Im(z_μ z_ν*) = −½ Σ Ω_μν Im(ζ_μ ζ_ν*),   ζ = (e, −ie),
 
@@ -596,7 +596,7 @@ def born_oppenheimer_moment(model, q, polarizations, pairs=DEFAULT_PAIRS, nkappa
     ``lam_zz``; at q = Γ nothing else survives (x real: S_ii = S_ri = 0, and C3v leaves A^{ab} ∝ ε) and
     lam_zz = λ_BO of ``born_oppenheimer_lambda``; away from Γ, A and Y have δ_ij and traceless parts too, which
     ``moment`` includes and ``moment_zz`` does not (CONVENTIONS.md §8: at K ``moment`` equals the referee's
-    uncontracted tensor's, ``numeric.moment.tensor_mode_moment``).
+    uncontracted tensor's, ``numeric.response.moment.tensor_mode_moment``).
 
     Parameters
     ----------

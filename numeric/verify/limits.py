@@ -3,7 +3,7 @@
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
 
-- V5, on the referee's total (numeric/direct.py), not on the generated λ^NA where δ is an explicit factor:
+- V5, on the referee's total (numeric/response/direct.py), not on the generated λ^NA where δ is an explicit factor:
   λ_direct − λ^A_generated ∝ (η_n/η_p)^1 for η_p ≫ η_n (slope fitted over three decades of η_n), and it tends to a
   finite, nonzero limit as all η → 0 at the fixed ratios of Fig. 2(f).
 - V7: the correction λ(ω) − λ(0) in the adiabatic limit (η_n = 0, η_p → 0) at q = Γ on the t′ = 0.3 model (at t′ = 0 the
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .damping import Rates, rates_from_paper
-from .direct import lambda_matrix, uniform_problem
-from .fast import lambda_generated_rates
-from .honeycomb import honeycomb_model
+from ..response.damping import Rates, rates_from_paper
+from ..response.direct import lambda_matrix, uniform_problem
+from ..response.fast import lambda_generated_rates
+from ..model.honeycomb import honeycomb_model
 
 V5_SLOPE = (1.0, 0.02)           # expected exponent and tolerance
 V5_LIMIT = 1e-2                  # relative change of λ^NA between η-scales 0.1 and 0.01
@@ -72,7 +72,7 @@ def v7_exponent(nk: int = 24, omegas=(0.4, 0.2, 0.1, 0.05), eta_p: float = 1e-5)
 
 
 def v7_born_oppenheimer(nk: int = 48, L: int = 24) -> dict:
-    """Λ at q = Γ, ω = 2 meV, η → 0 (generated) against the magnetic-supercell λ_BO (numeric/supercell.py)."""
+    """Λ at q = Γ, ω = 2 meV, η → 0 (generated) against the magnetic-supercell λ_BO (numeric/verify/supercell.py)."""
     from .supercell import born_oppenheimer_lambda
 
     model = honeycomb_model(tprime=0.3)
@@ -85,7 +85,7 @@ def v7_born_oppenheimer(nk: int = 48, L: int = 24) -> dict:
 
 def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
     """λ^A at q = K, ω = 2 meV, η → 0 (generated) against the ε_ij part of the magnetic-supercell curvature of
-    displacements modulated at K (numeric/supercell.py ``born_oppenheimer_moment``; L a multiple of 3)."""
+    displacements modulated at K (numeric/verify/supercell.py ``born_oppenheimer_moment``; L a multiple of 3)."""
     from .supercell import born_oppenheimer_moment
 
     model = honeycomb_model(tprime=0.3)

@@ -1,6 +1,6 @@
 """The moment of one phonon branch at many q-points, with error estimates, progress and worker processes.
 
-One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/fast.py) give Λ and its
+One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/response/fast.py) give Λ and its
 exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
 
 Error estimate (SPEC V10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the Γ-centred
@@ -10,7 +10,7 @@ this against much finer grids). Both grids are invariant under the whole C3v gro
 to rounding. Two other estimates were tried and rejected: the spread over grids shifted by ±K/nk (same density) missed
 the error by up to 7× at generic q, where intraband features of width ~η are under-resolved; halving the grid (nk/2)
 was safe but ~75× pessimistic at K, where convergence is exponential. The force route's intraband resonances, which
-no affordable uniform grid resolves, are integrated analytically on both grids (``resonances``, numeric/resonance.py);
+no affordable uniform grid resolves, are integrated analytically on both grids (``resonances``, numeric/response/resonance.py);
 without that, λ^A near K scatters by 1–5 % between grids. The estimate is claimed (and tested) for nk ≥ 24, down to
 1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
@@ -27,14 +27,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .angular import field_induced_angular_momentum, gyroscopic_matrix
-from .brillouin import uniform_grid
-from .checks import ParameterError
-from .damping import rates_from_paper
-from .direct import MIN_NK, Problem
-from .fast import lambda_generated_rates
-from .moment import mode_moments, to_nuclear_magnetons
-from .phonons import angular_momentum
+from ..response.angular import field_induced_angular_momentum, gyroscopic_matrix
+from ..model.brillouin import uniform_grid
+from ..validation import ParameterError
+from ..response.damping import rates_from_paper
+from ..response.direct import MIN_NK, Problem
+from ..response.fast import lambda_generated_rates
+from ..response.moment import mode_moments, to_nuclear_magnetons
+from ..model.phonons import angular_momentum
 
 RELIABLE_NK = 24
 """Smallest nk for which the error estimate is claimed (tests/test_scan.py)."""
@@ -55,7 +55,7 @@ class BranchScan:
     moment, error : {part: (nset, nq)} μ_N per phonon: the moment and its k-grid error estimate.
     dissipative : (nset, nq) μ_N, the imaginary part of the total m_ν.
     l_zero_field : (nq,) ħ, the branch's angular momentum at B = 0; dl_per_tesla : (nset, nq) ħ/T, its first-order
-    change in a field (numeric/angular.py; the reactive part of Λ at the branch's own frequency); dl_error : its
+    change in a field (numeric/response/angular.py; the reactive part of Λ at the branch's own frequency); dl_error : its
     k-grid error estimate.
     """
 
@@ -133,7 +133,7 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     """Λ, its exact split and the moments of ``branch`` at every q (nq, 2), for each damping set in ``etas``
     (a sequence of (η_p, η_c, η_v) in eV), on the nk×nk grid, with the error estimate of :func:`estimate_grids`.
 
-    ``resonances`` (default on) integrates the force route's intraband resonances analytically (numeric/resonance.py,
+    ``resonances`` (default on) integrates the force route's intraband resonances analytically (numeric/response/resonance.py,
     CONVENTIONS.md §7.1); off, everything stays on the uniform grids (scattered by 1–5 % near K at the paper's η's).
     ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
     terminals only.
