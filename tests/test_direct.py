@@ -38,7 +38,7 @@ def problem(model, nk=NK, rates=None, **kw):
 
 
 def test_direct_path_imports_no_sympy_derive_or_generated():
-    tree = ast.parse(Path(__file__).parents[1].joinpath("numeric", "direct.py").read_text())
+    tree = ast.parse(Path(__file__).parents[1].joinpath("numeric", "response", "direct.py").read_text())
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

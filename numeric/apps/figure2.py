@@ -25,7 +25,7 @@ import numpy as np
 from ..model.bands import band_data
 from ..model.brillouin import C3, fold, high_symmetry_path, uniform_grid
 from ..response.damping import rates_from_paper
-from ..response.direct import Problem
+from ..response.problem import Problem
 from ..response.fast import lambda_generated_rates
 from ..output.files import provenance, save
 from ..response.moment import mode_moments, to_nuclear_magnetons

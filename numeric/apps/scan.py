@@ -31,7 +31,7 @@ from ..response.angular import field_induced_angular_momentum, gyroscopic_matrix
 from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
 from ..response.damping import rates_from_paper
-from ..response.direct import MIN_NK, Problem
+from ..response.problem import MIN_NK, Problem
 from ..response.fast import lambda_generated_rates
 from ..response.moment import mode_moments, to_nuclear_magnetons
 from ..model.phonons import angular_momentum

@@ -36,18 +36,17 @@ from itertools import combinations
 import numpy as np
 
 from ..model.bands import diagonalize
-from ..model.brillouin import uniform_grid
-from ..validation import ParameterError, finite, grid_size, positive
+from ..validation import ParameterError, finite, positive
 from .contraction import contract_eq4, contract_field, routes
-from .damping import Rates
-from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
+from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
+from .damping import Rates
+from .problem import MIN_NK, LambdaResult, Problem, uniform_problem  # noqa: F401  (the referee's public names)
 
 FIELD_ORDER = ("u", "w", "A")
 Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (Richardson with step/2)
 Q0_STEP_PER_ETA = 0.05   # the q₀ series converges within ~η_p/v (resonant denominators of width η_p shift by v·q₀):
                          # the step is at most this fraction of η_p/v_max
-MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -293,33 +292,6 @@ def _trace(rho: Dual, O: np.ndarray, weights) -> Dual:
 # ---------------------------------------------------------------------------------------------------
 # θ¹, θ², θ³ (Eq. 3) and Λ (Eq. 4)
 # ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Problem:
-    """Everything the referee needs besides (ω, q): model, k-grid, damping, occupations.
-
-    Parameters
-    ----------
-    model : TightBindingModel
-    k : (nk, 2) array
-        Brillouin-zone sample (1/Å), with ``weights`` summing to 1 (per-cell normalization).
-    rates : Rates
-        From :func:`numeric.response.damping.rates_from_paper`.
-    mu : float
-        Chemical potential (eV); default mid-gap 0.
-    temperature : float
-        Kelvin; 0 by default.
-    """
-
-    model: object
-    k: np.ndarray
-    weights: np.ndarray
-    rates: Rates
-    mu: float = 0.0
-    temperature: float = 0.0
-    second_order_vertices: bool = True
-    bloch: str = "I"
-
-
 def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0, split: bool = False) -> dict:
     """θ¹, θ², θ³ of Eq. (3) at (ω, q, q₀), each a :class:`Dual` of shape (2, nc, nc) [k, (a,i), (b,j)].
 
@@ -405,60 +377,6 @@ def _theta_sum(problem, omega, q, q0, terms, zero=None):
         out["skew_scattering"] = both(lambda r, z: (z[0], r[1]))
         out["side_jump"] = both(lambda r, z: (r[0], z[1]))
     return out
-
-
-@dataclass(frozen=True)
-class LambdaResult:
-    """Λ^{ab}_{zz}(ω, q) and its pieces (CONVENTIONS.md §4, §8).
-
-    With Θ^s_{k,c,c'} = θ^s_{k,c,c'}(ω,q,q₀) + θ^s_{k,c',c}(−ω,−q,q₀) (Eq. 4's swapped-index combination) and
-    D[X] = ε_{zℓk} ε_{zk₁k₂} ∂_{q₀ℓ} ∂_ω X_{k,ak₁,bk₂} at q₀ → 0:
-
-    Attributes
-    ----------
-    Lambda : (nsub, nsub) complex array
-        Λ = ½(current_route + force_route) = (1/32) D[Θ¹ + Θ² + 2Θ³]: the coefficient in L_Z = B Σ_ab Λ^{ab}(u^a × u̇^b)_z
-        per primitive cell (e = ħ = 1, eV, Å). Equals the magnetic-supercell Born–Oppenheimer λ in the adiabatic limit
-        (tests/test_adiabatic.py).
-    current_route : (nsub, nsub)
-        (1/16) D[Θ¹ + Θ³]: from ⟨∂H/∂A⟩, the magnetization carried by the circular phonon.
-    force_route : (nsub, nsub)
-        (1/16) D[Θ² + Θ³]: from ⟨∂H/∂u⟩, the field-induced gyroscopic force. Equal to the current route when the
-        dynamics is Hermitian and gauge covariant; at finite damping they differ (both reported).
-    eq4_as_printed : (nsub, nsub)
-        ¼ D[Θ¹ + Θ² + Θ³], the paper's Eq. (4) read literally with θ² = Tr ρ_{wA} F (CONVENTIONS.md §8).
-    by_term : dict
-        ¼ D[Θ^s] for s = 1, 2, 3 separately.
-    fd_error : float
-        Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
-    theta_at_zero_q0 : dict
-        max |θ^s| at q₀ = 0, reported (SPEC §2).
-    adiabatic, nonadiabatic : (nsub, nsub) or None
-        The exact finite-η split Λ = λ^A + λ^NA (CONVENTIONS.md §1.2): λ^NA = (1/32) D[Θ¹_NA], from the non-adiabatic
-        populations of ρ_uw only (so it lives entirely in the current route, whose share is 2 λ^NA); λ^A is the rest,
-        computed separately (their sum equals ``Lambda`` to rounding). None when ``lambda_matrix(split=False)``.
-    skew_scattering, side_jump : (nsub, nsub) or None
-        λ^NA = λ^SS + λ^SJ by the product rule for ∂_{q₀}[Σ_kn ρ^NA_nn(k; q₀) J_nn(k; q₀)] (parallel-transport gauge):
-        skew scattering differentiates the intraband current (the orbital-moment term of Eq. 7), side jump the
-        populations (the velocity/Berry-connection term of Eq. 7).
-    split_error : float or None
-        max |λ^SS + λ^SJ − λ^NA|: the two halves are differenced separately, so they add up to λ^NA only to the
-        finite-difference accuracy (O(step⁴) after Richardson).
-    """
-
-    Lambda: np.ndarray
-    current_route: np.ndarray
-    force_route: np.ndarray
-    eq4_as_printed: np.ndarray
-    by_term: dict
-    fd_error: float
-    theta_at_zero_q0: dict
-    adiabatic: np.ndarray | None = None
-    nonadiabatic: np.ndarray | None = None
-    skew_scattering: np.ndarray | None = None
-    side_jump: np.ndarray | None = None
-    split_error: float | None = None
-
 
 
 def default_step(problem: Problem) -> float:
@@ -548,11 +466,3 @@ def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float |
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
     return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
             - lambda_matrix(bare, omega, q, step=step, split=False).Lambda)
-
-
-def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
-                    second_order_vertices: bool = True, bloch: str = "I") -> Problem:
-    """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.model.brillouin.uniform_grid` (weights 1/nk²)."""
-    nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
-    k, w = uniform_grid(model.lattice, nk)
-    return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)
