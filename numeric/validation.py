@@ -6,7 +6,11 @@ import numpy as np
 
 
 class ParameterError(ValueError):
-    """A user-supplied parameter is out of its physical or numerical range."""
+    """A user-supplied parameter is out of its physical or numerical range.
+
+    The message names the parameter (as the API spells it; the command line's option is the same name with dashes)
+    and says how to fix it. The command line prints it and exits with status 2, without a traceback.
+    """
 
 
 def finite(name: str, value, *, fix: str = "pass a finite number") -> np.ndarray:
