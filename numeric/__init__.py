@@ -6,6 +6,7 @@ The public API (``import numeric``; units: eV, 1/Å, Å, u, K; moments in μ_N p
 - one mode: :func:`moment` → :class:`MomentResult` (Λ^{ab}_zz of Eq. 4, the moment and its exact split);
 - scans: :func:`path` → :class:`PathResult`, :func:`zone_map` → :class:`ZoneMapResult`,
   :func:`band_structure` → :class:`BandStructure`;
+- sweeps: :func:`sweep` → a labelled ``xarray.Dataset`` in a resumable Zarr store, on Dask (local or a cluster);
 - the paper: :func:`figure2` (Fig. 2 and REPORT.md), :func:`limits` (the analytic limits);
 - :class:`ParameterError`: raised for bad input, with a message naming the parameter and the fix.
 
@@ -36,6 +37,7 @@ from .api import (
     limits,
     moment,
     path,
+    sweep,
     zone_map,
 )
 from .validation import ParameterError
@@ -54,5 +56,6 @@ __all__ = [
     "limits",
     "moment",
     "path",
+    "sweep",
     "zone_map",
 ]

@@ -623,3 +623,47 @@ def limits(nk: int = 24, quick: bool = False) -> list:
     value, the expected one and the verdict (``phonon-moment limits`` prints them)."""
     from .verify.limits import run_limits
     return run_limits(nk=nk, quick=quick)
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameter sweeps (Dask, Zarr)
+# --------------------------------------------------------------------------------------------------
+def sweep(spec, out, *, scheduler=None, workers: int | None = None, quick: bool = False,
+          progress: bool | None = None, max_tasks: int | None = None):
+    """Run or resume a parameter sweep into a Zarr store and return it as a labelled ``xarray.Dataset``.
+
+    The moment of one branch (Eq. 4) and its exact split (Eq. 7, CONVENTIONS.md §1.2), with k-grid error estimates,
+    on a grid of model and damping parameters × a set of q (numeric/apps/sweep.py documents the TOML spec).
+
+    Parameters
+    ----------
+    spec : str, Path or dict
+        A TOML file, the name of a shipped example (``numeric.apps.sweep.shipped()``; e.g. "eta-phase-diagram"),
+        TOML text or the same as a dict.
+    out : str or Path
+        The Zarr store: created, or resumed (only missing points are computed) when it holds the same spec; a store
+        of another spec, a foreign or a corrupted one is refused (ParameterError).
+    scheduler : None, "synchronous", str or dask.distributed.Client
+        None (default): a Dask LocalCluster on this machine, ``workers`` processes with one thread each;
+        "synchronous": in this process without Dask; "tcp://host:port": a running Dask scheduler (its workers
+        need this package installed); or a connected Client.
+    workers : int, optional
+        Processes of the local cluster (default: the machine's cores).
+    quick : bool
+        Shrink the spec to a smoke test (≤ 3 values per parameter, ≤ 2 q-points, nk ≤ 8).
+    progress : bool, optional
+        A progress bar over tasks (default: on terminals only).
+    max_tasks : int, optional
+        Stop after this many tasks (a partial run; rerun to finish).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions: the swept parameters (coordinates: their values) and ``q`` (coordinates qx, qy in 1/Å);
+        variables ``total``, ``adiabatic``, ``nonadiabatic``, ``skew_scattering``, ``side_jump`` and their
+        ``*_error`` (μ_N per phonon), ``dissipative``, ``omega`` (eV), ``done`` and ``run`` (which run computed each
+        point; ``attrs["runs"]`` holds each run's provenance), the spec and its hash in ``attrs``.
+    """
+    from .apps.sweep import run_sweep
+    return run_sweep(spec, out, (honeycomb_model, graphene_phonons), scheduler=scheduler, workers=workers,
+                     quick=quick, progress=progress, max_tasks=max_tasks)
