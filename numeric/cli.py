@@ -180,6 +180,37 @@ def cmd_limits(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    """A parameter sweep on Dask into a resumable Zarr store (numeric/apps/sweep.py documents the TOML spec)."""
+    from .apps.sweep import plot_slice, shipped
+
+    if args.list:
+        for name, description in shipped().items():
+            print(f"{name:<20} {description}")
+        return 0
+    if args.spec is None or args.out is None:
+        raise ParameterError("give a SPEC (a TOML file or a name from --list) and --out STORE.")
+    from .api import sweep
+
+    ds = sweep(args.spec, args.out, scheduler=args.scheduler, workers=args.workers, quick=args.quick,
+               max_tasks=args.max_tasks)
+    run = json.loads(ds.attrs["runs"])[-1] if json.loads(ds.attrs["runs"]) else {}
+    dims = ", ".join(f"{d} {n}" for d, n in ds["total"].sizes.items())
+    print(f"wrote {args.out} ({dims}): {int(ds['done'].sum())}/{ds['done'].size} points done; this run: "
+          f"{run.get('finished', 0)} tasks in {run.get('seconds', 0):.1f} s on {run.get('scheduler', '-')}")
+    if args.plot:
+        print(f"wrote {plot_slice(ds, args.plot)}")
+    return 0
+
+
+def cmd_sweep_plot(args) -> int:
+    """A 2-D slice of a sweep store (default: λ^NA/λ^A over the first two swept parameters) as a PNG."""
+    from .apps.sweep import plot_slice
+
+    print(f"wrote {plot_slice(args.store, args.out, quantity=args.quantity, x=args.x, y=args.y, q=args.q)}")
+    return 0
+
+
 def cmd_derive(args) -> int:
     """Regenerate generated/ from the SymPy derivation (derive/), or check it is up to date."""
     from derive.__main__ import main as derive_main   # SymPy is imported here only
@@ -269,6 +300,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="fewer points per fit")
     p.add_argument("--json", action="store_true", help="also print the rows as JSON")
     p.set_defaults(func=cmd_limits)
+
+    p = sub.add_parser("sweep", help="a grid over model and damping parameters × q on Dask, into a resumable "
+                                     "Zarr store (xarray; moments in μ_N)",
+                       description="SPEC is a TOML file or the name of a shipped example (--list). Runs on a local "
+                                   "Dask cluster by default, or on a running scheduler (--scheduler ADDRESS); the "
+                                   "store is the checkpoint: a rerun computes only the missing points.")
+    p.add_argument("spec", nargs="?", help="TOML spec file or shipped example name (e.g. eta-phase-diagram)")
+    p.add_argument("--out", help="the Zarr store (a folder) to create or resume")
+    p.add_argument("--list", action="store_true", help="list the shipped example specs")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a running Dask scheduler (tcp://host:8786), or 'synchronous' (in this process, no Dask); "
+                        "default: a local cluster")
+    p.add_argument("--workers", type=int, default=None, help="processes of the local cluster (default: all cores)")
+    p.add_argument("--quick", action="store_true", help="shrink the spec to a smoke test (≤3 values, ≤2 q, nk ≤ 8)")
+    p.add_argument("--max-tasks", type=int, default=None, metavar="N", help="stop after N tasks (rerun to finish)")
+    p.add_argument("--plot", default=None, metavar="PNG", help="also draw the 2-D slice of sweep-plot into PNG")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sweep-plot", help="a 2-D slice of a sweep store as a PNG (default λ^NA/λ^A)")
+    p.add_argument("store", help="the Zarr store written by phonon-moment sweep")
+    p.add_argument("--out", default="sweep.png", help="PNG file (default sweep.png)")
+    p.add_argument("--quantity", default="ratio", help="'ratio' (λ^NA/λ^A, default) or a variable, e.g. total")
+    p.add_argument("--x", default=None, help="swept parameter on the x axis (default: the first)")
+    p.add_argument("--y", default=None, help="swept parameter on the y axis (default: the second)")
+    p.add_argument("--q", type=int, default=0, help="q-point index (default 0)")
+    p.set_defaults(func=cmd_sweep_plot)
 
     p = sub.add_parser("derive", help="re-derive the formulas with SymPy and write generated/ (or --check it)")
     p.add_argument("--check", action="store_true", help="regenerate into a temporary folder; exit 1 with a diff if stale")

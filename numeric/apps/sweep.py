@@ -410,12 +410,14 @@ def _empty_dataset(spec: Spec, qset: dict, omega: np.ndarray):
     data["omega"] = ("q", omega, {"units": "eV", "meaning": "the branch's ħω"})
     coords = {k: (k, v, {"units": UNITS[k]}) for k, v in dims}
     coords.update({k: ((), v, {"units": UNITS[k], "meaning": "held fixed"}) for k, v in spec.fixed.items()})
+    coords["q"] = ("q", np.arange(len(qset["q"])), {"meaning": "index of the q-point"})
+    coords["label"] = ("q", np.array(qset["labels"], dtype="U3"), {"meaning": "point name, '' if none"})
     coords["qx"] = ("q", qset["q"][:, 0], {"units": "1/Å"})
     coords["qy"] = ("q", qset["q"][:, 1], {"units": "1/Å"})
     if qset["distance"] is not None:
         coords["distance"] = ("q", qset["distance"], {"units": "1/Å", "meaning": "along the path"})
     attrs = {"format": FORMAT, "spec_sha256": spec.sha256, "spec": json.dumps(spec.data, sort_keys=True),
-             "spec_text": spec.text, "spec_name": spec.name, "q_set": qset["kind"], "q_labels": json.dumps(qset["labels"]),
+             "spec_text": spec.text, "spec_name": spec.name, "q_set": qset["kind"],
              "nk": spec.data["run"]["nk"], "error_nk": coarse_nk(spec.data["run"]["nk"]),
              "branch": str(spec.data["run"]["branch"]), "resonances": int(spec.data["run"]["resonances"]),
              "moment_units": MOMENT_UNITS, "created_by": json.dumps(provenance()), "runs": "[]"}
@@ -583,16 +585,17 @@ def _execute(group, out, spec, q, build, todo, scheduler, workers, progress):
     run = _record_run(group, out, {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                    "scheduler": where, "tasks": len(todo), "client": provenance()})
     bar = tqdm(total=len(todo), desc="sweep tasks", disable=None if progress is None else not progress)
-    t0, task_seconds, seen = time.perf_counter(), 0.0, set()
+    t0, task_seconds, seen, finished = time.perf_counter(), 0.0, set(), 0
     try:
         for task, result in _results(spec, q, build, todo, scheduler, workers):
             write_task(group, task, result, run)
             task_seconds += result["seconds"]
             seen.add(result["provenance"])
+            finished += 1
             bar.update()
     finally:
         bar.close()
-        _update_run(group, out, run, finished=bar.n, seconds=round(time.perf_counter() - t0, 3),
+        _update_run(group, out, run, finished=finished, seconds=round(time.perf_counter() - t0, 3),
                     task_seconds=round(task_seconds, 3), workers=[json.loads(p) for p in sorted(seen)])
 
 
@@ -627,3 +630,47 @@ def _results(spec, q, build, todo, scheduler, workers):
             client.close()
         if cluster is not None:
             cluster.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# A 2-D slice
+# --------------------------------------------------------------------------------------------------
+LABELS = {"eta_c_ratio": r"$\eta_c/\eta_p$", "eta_v_ratio": r"$\eta_v/\eta_p$", "eta_p": r"$\eta_p$ (eV)",
+          "eta_c": r"$\eta_c$ (eV)", "eta_v": r"$\eta_v$ (eV)", "delta": r"$\Delta$ (eV)", "t": "t (eV)",
+          "tprime": "t′ (eV)", "beta": r"$\beta$", "beta_prime": r"$\beta'$", "mu": r"$\mu$ (eV)",
+          "temperature": "T (K)"}
+RATIO = "ratio"
+"""The quantity λ^NA/λ^A (= nonadiabatic/adiabatic, the same mode vector projects both)."""
+
+
+def plot_slice(store, out, *, quantity: str = RATIO, x: str | None = None, y: str | None = None, q: int = 0):
+    """Draw ``quantity`` over two swept parameters (default: the first two with more than one value) at q-point
+    index ``q``, every other swept parameter at its first value; "ratio" is λ^NA/λ^A. Returns the PNG path."""
+    import xarray as xr
+
+    from ..output.plots import parameter_plane
+
+    ds = xr.open_zarr(store) if not isinstance(store, xr.Dataset) else store
+    swept = [d for d in ds["total"].dims if d != "q" and ds.sizes[d] > 1]
+    x = x or (swept[0] if swept else None)
+    y = y or next((d for d in swept if d != x), None)
+    if x is None or y is None or x == y or not {x, y} <= set(swept):
+        raise ParameterError(f"a 2-D slice needs two different swept parameters; this store sweeps {swept}.")
+    if not 0 <= q < ds.sizes["q"]:
+        raise ParameterError(f"q index {q} is outside the store's {ds.sizes['q']} q-points.")
+    if quantity == RATIO:
+        field, label = ds["nonadiabatic"] / ds["adiabatic"], r"$\lambda^{NA}/\lambda^{A}$ (at the mode)"
+    elif quantity in VARIABLES:
+        field, label = ds[quantity], f"{quantity} ({MOMENT_UNITS})"
+    else:
+        raise ParameterError(f"quantity {quantity!r}: use {RATIO!r} (λ^NA/λ^A) or one of {sorted(VARIABLES)}.")
+    field = field.where(ds["done"]).isel(q=q, **{d: 0 for d in swept if d not in (x, y)})
+    values = field.transpose(y, x).values
+    held = [f"{d}={float(ds[d][0]):g}" for d in swept if d not in (x, y)]
+    held += [f"{d}={float(ds[d]):g}" for d in ds.coords if ds[d].ndim == 0]
+    point = str(ds["label"].values[q]) or f"({float(ds.qx[q]):.3f}, {float(ds.qy[q]):.3f}) 1/Å"
+    caption = (f"q = {point}, branch {ds.attrs['branch']}, nk = {ds.attrs['nk']}; " + ", ".join(held)
+               + f"; {int(np.isfinite(values).sum())}/{values.size} points done")
+    return parameter_plane(ds[x].values, ds[y].values, values, out, xlabel=LABELS.get(x, x), ylabel=LABELS.get(y, y),
+                           label=label, title=f"{label.split(' (')[0]} at q = {point}", caption=caption,
+                           contour_levels=8 if quantity == RATIO else None)

@@ -131,3 +131,34 @@ def path_curves(path, curves: dict, errors: dict | None, ylabel: str, out, *, ti
     ax.axhline(0.0, color="0.6", lw=0.5)
     ax.legend(frameon=False, fontsize=8)
     return _finish_path(fig, ax, path, ylabel, title, out, caption)
+
+
+MIN_CONTOUR_GRID = 5
+"""Points per axis below which iso-lines through the cells mislead more than they show."""
+
+
+def parameter_plane(x, y, values, out, *, xlabel: str, ylabel: str, label: str, title: str,
+                    caption: str | None = None, contour_levels=None):
+    """Colour map of ``values`` (ny, nx) over two swept parameters, one cell per grid point; logarithmic axes where a
+    coordinate is geometric; diverging colours centred on zero when the values change sign; optional iso-lines."""
+    x, y, values = np.asarray(x, float), np.asarray(y, float), np.asarray(values, float)
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() < 0 < finite.max():
+        vmax = float(np.abs(finite).max())
+        kw = dict(cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+    else:
+        kw = dict(cmap="viridis")
+    im = ax.pcolormesh(x, y, values, shading="nearest", **kw)
+    fig.colorbar(im, ax=ax, label=label)
+    if contour_levels is not None and min(len(x), len(y)) >= MIN_CONTOUR_GRID and finite.size:
+        cs = ax.contour(x, y, values, levels=contour_levels, colors="k", linewidths=0.6)
+        ax.clabel(cs, fontsize=7)
+    for c, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
+        if len(c) > 2 and np.all(c > 0) and np.allclose(np.diff(np.log(c)), np.log(c[1] / c[0])):
+            set_scale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return _finish(fig, out, caption)
