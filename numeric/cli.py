@@ -194,10 +194,13 @@ def cmd_sweep(args) -> int:
 
     ds = sweep(args.spec, args.out, scheduler=args.scheduler, workers=args.workers, quick=args.quick,
                max_tasks=args.max_tasks)
-    run = json.loads(ds.attrs["runs"])[-1] if json.loads(ds.attrs["runs"]) else {}
     dims = ", ".join(f"{d} {n}" for d, n in ds["total"].sizes.items())
-    print(f"wrote {args.out} ({dims}): {int(ds['done'].sum())}/{ds['done'].size} points done; this run: "
-          f"{run.get('finished', 0)} tasks in {run.get('seconds', 0):.1f} s on {run.get('scheduler', '-')}")
+    if ds.attrs["tasks_run"]:
+        run = json.loads(ds.attrs["runs"])[-1]
+        done = f"this run: {run['finished']} tasks in {run['seconds']:.1f} s on {run['scheduler']}"
+    else:
+        done = "nothing left to compute (the store already holds every point)"
+    print(f"wrote {args.out} ({dims}): {int(ds['done'].sum())}/{ds['done'].size} points done; {done}")
     if args.plot:
         print(f"wrote {plot_slice(ds, args.plot)}")
     return 0

@@ -575,7 +575,9 @@ def run_sweep(spec, out, build, *, scheduler=None, workers: int | None = None, p
         todo = todo[:max_tasks]
     if todo:
         _execute(group, out, spec, qset["q"], build, todo, scheduler, workers or default_workers(), progress)
-    return xr.open_zarr(out).load()
+    ds = xr.open_zarr(out).load()
+    ds.attrs["tasks_run"] = len(todo)        # this call's, not stored
+    return ds
 
 
 def _execute(group, out, spec, q, build, todo, scheduler, workers, progress):
