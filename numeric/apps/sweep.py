@@ -26,7 +26,8 @@ with one process and one BLAS thread (``workers=1``; Dask's nanny also sets OMP/
 workers are the only parallelism.
 
 The store is the checkpoint. Only the client writes it (tasks return their values), point by point with a ``done``
-mask written last, so an interrupted sweep rerun computes only the points not yet done; a store written by another
+mask written last (Zarr replaces each chunk file atomically), so an interrupted sweep rerun computes only the points
+not yet done; two sweeps must not write one store at the same time (nothing locks it); a store written by another
 spec (compared by the SHA-256 of the normalized spec), a foreign store and an unreadable one are refused.
 """
 
@@ -512,23 +513,18 @@ def pending(group, all_tasks: list) -> list:
     return out
 
 
-def _record_run(group, path, entry: dict) -> int:
+def _runs(group, path, run: int | None = None, **fields) -> int:
+    """Append a run record (``run`` None) or update one in ``attrs["runs"]``, re-consolidate; returns its index."""
     import zarr
 
     runs = json.loads(group.attrs["runs"])
-    runs.append(entry)
-    group.attrs["runs"] = json.dumps(runs)
-    zarr.consolidate_metadata(str(path), zarr_format=2)
-    return len(runs) - 1
-
-
-def _update_run(group, path, run: int, **fields) -> None:
-    import zarr
-
-    runs = json.loads(group.attrs["runs"])
+    if run is None:
+        runs.append({})
+        run = len(runs) - 1
     runs[run].update(fields)
     group.attrs["runs"] = json.dumps(runs)
     zarr.consolidate_metadata(str(path), zarr_format=2)
+    return run
 
 
 # --------------------------------------------------------------------------------------------------
@@ -584,8 +580,8 @@ def _execute(group, out, spec, q, build, todo, scheduler, workers, progress):
     from tqdm import tqdm
 
     where = scheduler if isinstance(scheduler, str) else ("local cluster" if scheduler is None else "client")
-    run = _record_run(group, out, {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                   "scheduler": where, "tasks": len(todo), "client": provenance()})
+    run = _runs(group, out, started=datetime.now(timezone.utc).isoformat(timespec="seconds"), scheduler=where,
+                tasks=len(todo), client=provenance())
     bar = tqdm(total=len(todo), desc="sweep tasks", disable=None if progress is None else not progress)
     t0, task_seconds, seen, finished = time.perf_counter(), 0.0, set(), 0
     try:
@@ -597,8 +593,8 @@ def _execute(group, out, spec, q, build, todo, scheduler, workers, progress):
             bar.update()
     finally:
         bar.close()
-        _update_run(group, out, run, finished=finished, seconds=round(time.perf_counter() - t0, 3),
-                    task_seconds=round(task_seconds, 3), workers=[json.loads(p) for p in sorted(seen)])
+        _runs(group, out, run, finished=finished, seconds=round(time.perf_counter() - t0, 3),
+              task_seconds=round(task_seconds, 3), workers=[json.loads(p) for p in sorted(seen)])
 
 
 def _results(spec, q, build, todo, scheduler, workers):
