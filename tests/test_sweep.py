@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 import numeric
 from numeric import ParameterError
@@ -81,6 +82,8 @@ def test_local_cluster_identical(reference, tmp_path):
                                   processes=True) as cluster, distributed.Client(cluster) as client:
         ds = run(tmp_path / "cluster.zarr", scheduler=client)
         assert client.scheduler_info()["address"].startswith("tcp://127.0.0.1")
+        blas = client.run(lambda: max(i["num_threads"] for i in threadpool_info()))   # no thread multiplication
+        assert set(blas.values()) == {1}, blas
     for name in PARTS + tuple(f"{p}_error" for p in PARTS) + ("dissipative", "omega"):
         np.testing.assert_array_equal(ds[name].values, reference[name].values, err_msg=name)
 

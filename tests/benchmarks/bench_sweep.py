@@ -2,7 +2,9 @@
 scaling from 1 to 2 Dask workers, and the per-task overhead of Dask and the store.
 
 Run: python tests/benchmarks/bench_sweep.py [--nk 24] [--sets 16]   (prints seconds; not collected by pytest)
-On a shared machine the wall times carry the other jobs' load: read the ratios, and the CPU-seconds beside them.
+On a shared machine the wall times carry the other jobs' load. Where Linux groups a terminal session's processes for the
+scheduler (/proc/sys/kernel/sched_autogroup_enabled = 1), a busy machine gives the whole session one share of the CPU
+however many workers it starts: then read the CPU-seconds each worker used, which tell how evenly the work splits.
 """
 
 import argparse
@@ -31,6 +33,13 @@ def timed(sweep_spec, scheduler=None) -> dict:
         wall = time.perf_counter() - t
     run = json.loads(ds.attrs["runs"])[-1]
     return {"wall": wall, "tasks": run["finished"], "task_seconds": run["task_seconds"], "ds": ds}
+
+
+def _cpu_seconds() -> float:
+    import psutil
+
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
 
 
 def cluster(n: int):
@@ -62,13 +71,15 @@ def main():
         c, client = cluster(n)
         try:
             timed(spec(8, 1, 1), client)        # workers import the package and load the kernels
+            before = client.run(_cpu_seconds)
             r = timed(work, client)
+            cpu = {w: t - before[w] for w, t in client.run(_cpu_seconds).items()}
         finally:
             client.close()
             c.close()
         walls[n] = r["wall"]
         print(f"   {n} worker(s): {r['wall']:7.1f} s wall for {r['tasks']} tasks ({r['task_seconds']:.1f} s inside "
-              f"the tasks)")
+              f"the tasks); CPU seconds per worker: {', '.join(f'{t:.1f}' for t in sorted(cpu.values()))}")
     print(f"   speed-up 1 -> 2 workers: {walls[1] / walls[2]:.2f}x")
 
     print("\n3. per-task overhead: 24 tiny tasks (nk = 3, one set, one q) on one worker")
