@@ -226,3 +226,11 @@ def test_cli_list_and_plot(reference_store, tmp_path, capsys):
     assert (tmp_path / "slice.png").stat().st_size > 10_000
     with pytest.raises(SystemExit):
         main(["sweep-plot", str(store), "--out", str(tmp_path / "x.png"), "--quantity", "nonsense"])
+
+
+def test_nothing_swept_along_a_path(tmp_path):
+    """No swept parameter: the only dimension is q, with the path's distance and labels as coordinates."""
+    ds = run(tmp_path / "path.zarr", {"q": {"path": ["K", "M"], "npath": 2}, "run": {"nk": 4}})
+    assert ds["total"].dims == ("q",) and list(ds["label"].values) == ["K", "", "M"]
+    assert ds["distance"].values[0] == 0 and np.all(np.diff(ds["distance"].values) > 0)
+    assert ds["done"].all() and float(ds["eta_p"]) == sw.DEFAULT_ETA

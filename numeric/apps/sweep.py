@@ -342,7 +342,8 @@ def tasks(spec: Spec, nq: int) -> list:
     damping_dims = [i for i, (k, _) in enumerate(dims) if k in spec.data["damping"]]
     shape = [len(v) for _, v in dims]
     model_grid = list(np.ndindex(*[shape[i] for i in model_dims]))
-    damping_grid = np.array(list(np.ndindex(*[shape[i] for i in damping_dims])), int).reshape(-1, len(damping_dims))
+    damping_shape = [shape[i] for i in damping_dims]
+    damping_grid = np.array(list(np.ndindex(*damping_shape)), int).reshape(math.prod(damping_shape), len(damping_dims))
     per, qper = spec.data["tasks"]["damping_per_task"], spec.data["tasks"]["q_per_task"]
     blocks = np.array_split(np.arange(len(damping_grid)), math.ceil(len(damping_grid) / per))
     qblocks = np.array_split(np.arange(nq), math.ceil(nq / qper))
@@ -489,28 +490,28 @@ def _differences(a, b, prefix=""):
         yield prefix
 
 
-def write_task(group, task: dict, result: dict, run: int) -> None:
-    """Write one finished task into its points of the store; ``done`` last, so a point is done only when complete."""
+def _points(task: dict) -> tuple:
+    """The task's points as a tuple of index arrays, one per dimension of the store (swept parameters, then q)."""
     start, stop = task["q"]
     index = task["index"]                                          # (nset, ndims)
-    nset, nq = len(index), stop - start
-    where = tuple(np.repeat(index[:, i], nq) for i in range(index.shape[1])) + (np.tile(np.arange(start, stop), nset),)
+    nq = stop - start
+    return tuple(np.repeat(index[:, i], nq) for i in range(index.shape[1])) + (np.tile(np.arange(start, stop),
+                                                                                         len(index)),)
+
+
+def write_task(group, task: dict, result: dict, run: int) -> None:
+    """Write one finished task into its points of the store; ``done`` last, so a point is done only when complete."""
+    where = _points(task)
     for name, values in result["values"].items():
         group[name].vindex[where] = np.asarray(values, float).reshape(-1)
-    group["run"].vindex[where] = np.full(nset * nq, run, np.int16)
-    group["done"].vindex[where] = np.ones(nset * nq, bool)
+    group["run"].vindex[where] = np.full(len(where[-1]), run, np.int16)
+    group["done"].vindex[where] = np.ones(len(where[-1]), bool)
 
 
 def pending(group, all_tasks: list) -> list:
     """The tasks with at least one point not yet done."""
     done = group["done"][...]
-    out = []
-    for task in all_tasks:
-        start, stop = task["q"]
-        region = done[tuple(task["index"].T)][:, start:stop]
-        if not region.all():
-            out.append(task)
-    return out
+    return [task for task in all_tasks if not done[_points(task)].all()]
 
 
 def _runs(group, path, run: int | None = None, **fields) -> int:
