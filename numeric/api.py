@@ -644,7 +644,8 @@ def sweep(spec, out, *, scheduler=None, workers: int | None = None, quick: bool 
         The Zarr store: created, or resumed (only missing points are computed) when it holds the same spec; a store
         of another spec, a foreign or a corrupted one is refused (ParameterError).
     scheduler : None, "synchronous", str or dask.distributed.Client
-        None (default): a Dask LocalCluster on this machine, ``workers`` processes with one thread each;
+        None (default): a Dask LocalCluster on this machine, ``workers`` processes with one thread each (spawned:
+        a script calling this needs the ``if __name__ == "__main__":`` guard);
         "synchronous": in this process without Dask; "tcp://host:port": a running Dask scheduler (its workers
         need this package installed); or a connected Client.
     workers : int, optional
