@@ -613,7 +613,11 @@ def _results(spec, q, build, todo, scheduler, workers):
                                dashboard_address=None)
         client = Client(cluster)
     elif isinstance(scheduler, str):
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler)
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(f"cannot reach a Dask scheduler at {scheduler!r} ({exc}); start one (dask scheduler) "
+                                 "or leave out --scheduler to run on this machine.") from None
     else:
         client = scheduler
     futures = {}
