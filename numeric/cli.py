@@ -192,8 +192,13 @@ def cmd_sweep(args) -> int:
         raise ParameterError("give a SPEC (a TOML file or a name from --list) and --out STORE.")
     from .api import sweep
 
-    ds = sweep(args.spec, args.out, scheduler=args.scheduler, workers=args.workers, quick=args.quick,
-               max_tasks=args.max_tasks)
+    try:
+        ds = sweep(args.spec, args.out, scheduler=args.scheduler, workers=args.workers, quick=args.quick,
+                   max_tasks=args.max_tasks)
+    except KeyboardInterrupt:
+        print(f"interrupted: the finished tasks are in {args.out}; rerun the same command to compute the rest.",
+              file=sys.stderr)
+        return 130
     dims = ", ".join(f"{d} {n}" for d, n in ds["total"].sizes.items())
     if ds.attrs["tasks_run"]:
         run = json.loads(ds.attrs["runs"])[-1]
