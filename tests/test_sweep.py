@@ -76,12 +76,14 @@ def test_values_equal_numeric_moment(reference, i_delta, i_ratio, i_q):
 
 
 def test_local_cluster_identical(reference, tmp_path):
-    """The same sweep on a dask.distributed LocalCluster (loopback only), two worker processes: identical values."""
+    """The same sweep sent to the address of a dask.distributed LocalCluster (loopback only, two worker processes),
+    as ``--scheduler ADDRESS`` does: identical values."""
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, dashboard_address=None,
                                   processes=True) as cluster, distributed.Client(cluster) as client:
-        ds = run(tmp_path / "cluster.zarr", scheduler=client)
-        assert client.scheduler_info()["address"].startswith("tcp://127.0.0.1")
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        ds = run(tmp_path / "cluster.zarr", scheduler=cluster.scheduler_address)
+        assert json.loads(ds.attrs["runs"])[0]["scheduler"] == cluster.scheduler_address
         blas = client.run(lambda: max(i["num_threads"] for i in threadpool_info()))   # no thread multiplication
         assert set(blas.values()) == {1}, blas
     for name in PARTS + tuple(f"{p}_error" for p in PARTS) + ("dissipative", "omega"):
