@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numeric.cli import main
-from referee_values import referee_moment
+from referee_values import omega_top, referee_moment
 
 FAST = ["--nk", "6"]
 
@@ -30,7 +30,7 @@ def test_lambda_json_contract(capsys):
     assert d["total"] == d["moment_muN"] and d["method"] == "direct" and d["nk"] == 6
     assert abs(d["adiabatic"] + d["nonadiabatic"] - d["total"]) < 1e-9 * abs(d["total"])
     assert abs(d["skew_scattering"] + d["side_jump"] - d["nonadiabatic"]) < 1e-4 * abs(d["total"])
-    assert abs(d["omega"] - 0.17659) < 1e-4          # top phonon branch at K (Saito fit), eV
+    assert d["omega"] == pytest.approx(omega_top("K"), rel=1e-12)          # top phonon branch at K, eV
 
 
 def test_lambda_table_is_readable(capsys):

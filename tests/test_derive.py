@@ -21,6 +21,7 @@ from numeric.response.fast import JOINT, theta_generated
 from numeric.model.honeycomb import honeycomb_model
 from numeric.model.lattice import Lattice
 from numeric.model.tight_binding import Hopping, TightBindingModel
+from referee_values import omega_top
 
 AGREE = 1e-10            # relative to max|θ| on the set: generated vs referee
 LAMBDIFY = 1e-12         # generated vs lambdify of the same expression
@@ -488,7 +489,7 @@ def test_lambda_generated_equals_the_referee(honeycomb, damping, point):
 
 
 @pytest.mark.parametrize("damping", [(0.04, 0.03, 0.05), (0.04, 0.0, 0.0)], ids=["eta", "eta_n=0"])
-@pytest.mark.parametrize("point", [(0.19, (0.31, 0.17)), (0.1766, "K")], ids=["q1", "K"])
+@pytest.mark.parametrize("point", [(0.19, (0.31, 0.17)), (omega_top("K"), "K")], ids=["q1", "K"])
 def test_lambda_split_generated_equals_the_referee(honeycomb, damping, point):
     """V3 for the exact split (CONVENTIONS.md §1.2): λ^A, λ^NA, λ^SS, λ^SJ derived (analytic ∂_{q₀}) = referee
     (finite differences), to LAMBDA of max|Λ|; with η_c = η_v = 0, λ^NA = 0 in both and the referee's Λ is the generated λ^A."""

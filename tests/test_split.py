@@ -13,6 +13,7 @@ from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import DensityMatrixSeries, _Field, default_step, lambda_matrix, uniform_problem
 from numeric.model.honeycomb import honeycomb_model
 from numeric.model.tight_binding import displacement_basis, potential_basis
+from referee_values import omega_top
 
 ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
 GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
@@ -20,7 +21,7 @@ DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v
 MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
 V6_PH = 1e-6              # SPEC V6: |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
 V6_NO_PH = 1e-3           # SPEC V6: |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
-OMEGA_K = 0.1766          # eV, the top phonon branch at K
+OMEGA_K = omega_top("K")   # eV, the top phonon branch at K
 Q_GENERIC = np.array([0.31, 0.17])
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]
 
