@@ -141,3 +141,16 @@ def test_generated_method_agrees_with_the_referee_through_the_cli(capsys):
         outs.append(json.loads(out.out))
     assert outs[1]["method"] == "generated" and outs[1]["fd_error_Lambda"] is None and not outs[1]["resonances"]
     assert abs(outs[0]["total"] - outs[1]["total"]) < 1e-6 * abs(outs[0]["total"])
+
+
+def test_derive_check_through_the_cli_on_the_committed_tree(capsys):
+    """`phonon-moment derive --check` exits 0 on the committed generated/ (≈ 35 s of SymPy). It regenerates into its own
+    temporary directory, as tests/test_derive.py's drift test does: a merge can let the two share one regeneration."""
+    sp = pytest.importorskip("sympy")
+    from derive import codegen
+
+    if sp.__version__ != codegen.SYMPY_VERSION:
+        pytest.skip(f"generated text depends on the SymPy version: installed {sp.__version__}, pinned {codegen.SYMPY_VERSION}")
+    code, out = run(capsys, "derive", "--check")
+    assert code == 0, out.out[-3000:]
+    assert "up to date" in out.out
