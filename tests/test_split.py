@@ -16,7 +16,8 @@ from numeric.model.tight_binding import displacement_basis, potential_basis
 from referee_values import omega_top
 
 ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
-GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
+GAUGE = 1e-9              # change of λ^SS, λ^SJ, λ^NA, Λ under random eigenvector phases, each relative to its own size
+                          # (rounding through the q₀ differences; observed ≤ 3e-11)
 DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v_c + δ^c_v) at K over the damping sets
 MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
 V6_PH = 1e-6              # SPEC V6: |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
@@ -97,7 +98,7 @@ def test_skew_and_side_jump_are_gauge_invariant(model, K, monkeypatch):
     r = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
     for name in ("skew_scattering", "side_jump", "nonadiabatic", "Lambda"):
         a, b = getattr(r, name), getattr(ref, name)
-        assert np.abs(a - b).max() <= GAUGE * np.abs(ref.skew_scattering).max(), name
+        assert np.abs(a - b).max() <= GAUGE * np.abs(b).max(), name
 
 
 def _exact_and_operational(model, q, s):
