@@ -31,11 +31,12 @@ FULL_ROWS = QUICK_ROWS[:3] + [
 
 
 def test_V7_adiabatic_correction_is_quadratic_not_linear():
+    """The fitted exponent, and the exponent over each octave of ω (observed 1.985, 1.998, 2.003 at nk = 12: the ω⁴ term
+    and the grid pull opposite ways, so they need not approach 2 monotonically), are 2."""
     r = v7_exponent(nk=12)
     assert abs(r["slope"] - V7_SLOPE[0]) < V7_SLOPE[1], r
-    # local slopes approach 2 from above as ω → 0 (next term ω⁴)
     local = np.diff(np.log(np.abs(r["correction_AA"]))) / np.diff(np.log(r["omegas"]))
-    assert np.all(np.diff(local) < 0) or np.all(np.abs(local - 2) < 0.1), local
+    np.testing.assert_allclose(local, V7_SLOPE[0], rtol=0, atol=V7_SLOPE[1])
 
 
 def test_V5_referee_total_minus_generated_adiabatic_scales_as_eta_n():
