@@ -1,4 +1,4 @@
-"""V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (SPEC §4), at Γ and,
+"""V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (CONVENTIONS.md §10), at Γ and,
 with displacements modulated at K (numeric/verify/supercell.py ``born_oppenheimer_moment``), at K.
 
 The supercell (numeric/verify/supercell.py) puts n flux quanta through an L×L torus with Peierls phases, computes the molecular
