@@ -103,4 +103,5 @@ def test_ladder_tolerances_are_the_table_of_section_10(name):
     where = re.search(r"[\w/]+\.py", cells[4])
     assert where, f"CONVENTIONS.md §10: no module named for {name}"
     value = module_constant(ROOT / where.group(0), name)
-    assert number(cells[3]) == as_number(value), f"{where.group(0)} {name} = {value!r}, CONVENTIONS.md §10 says {cells[3]!r}"
+    assert number(cells[3]) == as_number(value), (
+        f"{where.group(0)} {name} = {value!r}, CONVENTIONS.md §10 says {cells[3]!r}")

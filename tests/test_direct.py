@@ -96,7 +96,8 @@ def test_V4_random_phases_leave_thetas_unchanged(model, monkeypatch):
 
 
 def test_parity_of_eq4_under_omega_q_reversal(model):
-    """Eq. (4) as printed implies Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q) (even): asserted as the referee finds it (CONVENTIONS.md §5)."""
+    """Eq. (4) as printed implies Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q) (even): asserted as the referee finds it
+    (CONVENTIONS.md §5)."""
     pb = problem(model)
     plus = lambda_matrix(pb, OMEGA, Q).Lambda
     minus = lambda_matrix(pb, -OMEGA, -Q).Lambda

@@ -1,6 +1,6 @@
-"""The paper's Fig. 2, panels (a)–(h) (CONVENTIONS.md §11), with every number's k-grid error estimate, and REPORT.md, which
-decides each of the paper's claims by the thresholds CONVENTIONS.md §11 fixes in advance (never tuned; a claim that fails
-is reported).
+"""The paper's Fig. 2, panels (a)–(h) (CONVENTIONS.md §11), with every number's k-grid error estimate, and
+REPORT.md, which decides each of the paper's claims by the thresholds CONVENTIONS.md §11 fixes in advance (never
+tuned; a claim that fails is reported).
 
 What is plotted (CONVENTIONS.md §5): for "the highest phonon band", the moment per phonon quantum m_ν in μ_N (real part)
 of the top branch, and its exact split into λ^A, λ^NA = λ^SS + λ^SJ (CONVENTIONS.md §1.2), all from the generated kernels

@@ -543,7 +543,8 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
 
 
 def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
-    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (CONVENTIONS.md §1.2), same q₀ step for both."""
+    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (CONVENTIONS.md §1.2), same q₀ step
+    for both."""
     step = default_step(problem) if step is None else step
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
     return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
