@@ -41,7 +41,7 @@ PAPER_ETAS = {
     "f": (0.02, 0.004, 0.02),
     "g": (0.004, 0.02, 0.04),
 }
-"""(η_p, η_c, η_v) in eV of each panel, from the caption of the paper's Fig. 2."""
+"""(η_p, η_c, η_v) in eV of each panel, from the caption of the paper's Fig. 2 (CONVENTIONS.md §11)."""
 
 # Thresholds fixed with the claims, before any run (CONVENTIONS.md §11; tests/test_conventions.py compares).
 PEAK_WINDOW = 0.15          # (b), (c): a path maximum counts as "near Γ/K" within this fraction of the path length
