@@ -1,4 +1,5 @@
-"""The q₀ → 0 derivative of θ^s (Eq. 4's ∂_{q₀ℓ}), by explicit first-order rules for matrix elements (SPEC §3).
+"""The q₀ → 0 derivative of θ^s (Eq. 4's ∂_{q₀ℓ}), by explicit first-order rules for matrix elements
+(CONVENTIONS.md §4).
 
 Along a direction ℓ put q₀ = δ ê_ℓ. A k-point k + a q + b q₀ becomes the base point p = k + a q moved by b δ ê_ℓ.
 To first order in δ, with v = ∂_ℓ H in the band basis at p (CONVENTIONS.md §3) and the parallel-transport gauge

@@ -18,7 +18,7 @@ from .validation import ParameterError
 
 
 def _model_args(p):
-    g = p.add_argument_group("electronic model (defaults: the paper's gapped graphene)")
+    g = p.add_argument_group("electronic model (defaults: the paper's gapped graphene, CONVENTIONS.md §9)")
     g.add_argument("--t", type=float, default=-2.8, metavar="EV", help="nearest-neighbour hopping (eV), default -2.8")
     g.add_argument("--delta", type=float, default=1.0, metavar="EV", help="staggered potential ±Δ (eV), gap 2Δ; default 1.0")
     g.add_argument("--tprime", type=float, default=0.0, metavar="EV", help="next-nearest-neighbour hopping (eV), default 0")

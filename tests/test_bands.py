@@ -1,4 +1,4 @@
-"""Band data against independent routes (issue: foundation; CONVENTIONS.md §3).
+"""Band data against independent routes (CONVENTIONS.md §3).
 
 - closed-form 2×2 solution vs numpy.linalg.eigh;
 - Berry curvature and orbital moment vs gauge-invariant finite differences of band projectors

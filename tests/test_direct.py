@@ -1,4 +1,4 @@
-"""The referee (numeric/response/direct.py) checked on its own (issue: referee; SPEC §4 V1, V4, V8, and the null tests).
+"""The referee (numeric/response/direct.py) checked on its own (CONVENTIONS.md §10: V1, V4, V8, and the null tests).
 
 Every expected value here comes from an independent route: a Lehmann-form Kubo formula written in this file,
 a symmetry of the model, or the referee at another gauge/convention. The time-domain check of its algebra (V1b)
@@ -96,7 +96,8 @@ def test_V4_random_phases_leave_thetas_unchanged(model, monkeypatch):
 
 
 def test_parity_of_eq4_under_omega_q_reversal(model):
-    """Eq. (4) as printed implies Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q) (even): SPEC §1 asks to assert what the referee finds."""
+    """Eq. (4) as printed implies Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q) (even): asserted as the referee finds it
+    (CONVENTIONS.md §5)."""
     pb = problem(model)
     plus = lambda_matrix(pb, OMEGA, Q).Lambda
     minus = lambda_matrix(pb, -OMEGA, -Q).Lambda
@@ -175,7 +176,7 @@ def test_origin_shift_and_bloch_convention_leave_lambda_unchanged(model):
 
 
 def test_second_order_vertices_do_not_contribute(model):
-    """SPEC §1 null test: F^{ab} (two displacements at one vertex) drops out of Λ."""
+    """Null test (CONVENTIONS.md §5, §10): F^{ab} (two displacements at one vertex) drops out of Λ."""
     with_ = lambda_matrix(problem(model), OMEGA, Q).Lambda
     without = lambda_matrix(uniform_problem(model, NK, rates_from_paper(0.04, 0.03, 0.05), second_order_vertices=False),
                             OMEGA, Q).Lambda

@@ -1,4 +1,4 @@
-"""``phonon-moment figure2`` end to end at reduced resolution (SPEC §5; issue: Fig. 2 and limits).
+"""``phonon-moment figure2`` end to end at reduced resolution (CONVENTIONS.md §11).
 
 The run must write every panel with its data and a REPORT.md that decides every claim. Two of its numbers are checked
 against evaluations that share nothing with numeric/apps/scan.py or the generated kernels: the moment at K in panel (b) and

@@ -1,4 +1,5 @@
-"""The referee and the vertices on random N-band models (SPEC §4 V2's model family), away from any honeycomb symmetry."""
+"""The referee and the vertices on random N-band models (the model family of V2, CONVENTIONS.md §10), away from any
+honeycomb symmetry."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The exact finite-η split Λ = λ^A + λ^NA and λ^NA = λ^SS + λ^SJ on the referee (CONVENTIONS.md §1.2; SPEC §1 item 2, V6).
+"""The exact finite-η split Λ = λ^A + λ^NA and λ^NA = λ^SS + λ^SJ on the referee (CONVENTIONS.md §1.2; V6 of §10).
 
 λ^NA is the part of the static second-order populations ρ_uw,nn that the intermediate band m's damping adds:
 C^{(m)}_nn [1/D_nn − 1/(D_nn + 2iγ_m)]. The paper's operational split Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) is compared with it
@@ -18,8 +18,8 @@ ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (st
 GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
 DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v_c + δ^c_v) at K over the damping sets
 MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
-V6_PH = 1e-6              # SPEC V6: |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
-V6_NO_PH = 1e-3           # SPEC V6: |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
+V6_PH = 1e-6              # V6 (CONVENTIONS.md §10): |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
+V6_NO_PH = 1e-3           # V6 (CONVENTIONS.md §10): |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
 OMEGA_K = 0.1766          # eV, the top phonon branch at K
 Q_GENERIC = np.array([0.31, 0.17])
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]

@@ -3,16 +3,14 @@
 One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/response/fast.py) give Λ and its
 exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
 
-Error estimate (SPEC V10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the Γ-centred
-grid of 3nk/4 points per direction (:func:`coarse_nk`); the estimate is their difference, i.e. about the coarser grid's
-error, which bounds the finer grid's wherever the quadrature error falls with the spacing (tests/test_scan.py measures
-this against much finer grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them
-to rounding. Two other estimates were tried and rejected: the spread over grids shifted by ±K/nk (same density) missed
-the error by up to 7× at generic q, where intraband features of width ~η are under-resolved; halving the grid (nk/2)
-was safe but ~75× pessimistic at K, where convergence is exponential. The force route's intraband resonances, which
-no affordable uniform grid resolves, are integrated analytically on both grids (``resonances``, numeric/response/resonance.py);
-without that, λ^A near K scatters by 1–5 % between grids. The estimate is claimed (and tested) for nk ≥ 24, down to
-1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
+Error estimate (V10; CONVENTIONS.md §7, §10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on
+the Γ-centred grid of 3nk/4 points per direction (:func:`coarse_nk`); the estimate is their difference, i.e. about the
+coarser grid's error, which bounds the finer grid's wherever the quadrature error falls with the spacing
+(tests/test_scan.py measures this against much finer grids). Both grids are invariant under the whole C3v group, so
+symmetry relations hold on them to rounding. Why not a same-density estimate or the nk/2 grid: CONVENTIONS.md §7. The
+force route's intraband resonances, which no affordable uniform grid resolves, are integrated analytically on both grids
+(``resonances``, numeric/response/resonance.py, CONVENTIONS.md §7.1). The estimate is claimed (and tested) for
+nk ≥ :data:`RELIABLE_NK`, down to 1e-4 of the largest value of a scan.
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
 ``dissipative``.
 """
@@ -153,7 +151,7 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     bar = dict(total=len(q), desc=desc, disable=(None if progress is None else not progress))
     try:
         # One BLAS thread per process: the products here are stacks of tiny matrices, for which BLAS threads only
-        # contend with the worker processes (measured: 14 zone q-points in 31 s with two workers, 21 s limited).
+        # contend with the worker processes (CONVENTIONS.md §7).
         with threadpool_limits(limits=1, user_api="blas"):
             if workers > 1 and len(q) > 1:
                 with multiprocessing.get_context("fork").Pool(min(workers, len(q))) as pool:

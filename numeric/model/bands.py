@@ -8,9 +8,9 @@ Conventions (e = ħ = 1, energies eV, lengths Å, Bloch convention I):
 - orbital moment m_n = −(i/2)⟨∂n|×(H − ε_n)|∂n⟩_z = −Σ_{m≠n} Im(v^x_nm v^y_mn)/(ε_n − ε_m) (eV·Å², e = ħ = 1),
   the gauge-invariant moment of Xiao, Chang & Niu, RMP 82, 1959 (2010), for the coupling H(k + A): the energy in a
   field B_z is ε_n − m_n B_z. The paper's m^e = ½ Im⟨∂n|×v|n⟩ (below Eq. 7) is not gauge invariant; this is the reading
-  adopted (SPEC §1, CONVENTIONS.md §3).
+  adopted (CONVENTIONS.md §3, §8).
 
-Two-band models use the closed-form eigen-solution (30–100× faster than batched ``eigh``); larger ones batched ``eigh``.
+Two-band models use the closed-form eigen-solution, larger ones batched ``eigh`` (why: CONVENTIONS.md §3).
 """
 
 from __future__ import annotations

@@ -423,7 +423,7 @@ def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = Non
 
 
 def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None, split: bool = True) -> LambdaResult:
-    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
+    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, CONVENTIONS.md §5; combination of §4, §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
     combined by Richardson extrapolation (error O(step⁴)); ``step=None`` chooses :func:`default_step`.
@@ -461,7 +461,8 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
 
 
 def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
-    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (SPEC §1 item 2), same q₀ step for both."""
+    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (CONVENTIONS.md §1.2), same q₀ step
+    for both."""
     step = default_step(problem) if step is None else step
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
     return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda

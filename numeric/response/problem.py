@@ -71,7 +71,7 @@ class LambdaResult:
     fd_error : float
         Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
     theta_at_zero_q0 : dict
-        max |θ^s| at q₀ = 0, reported (SPEC §2).
+        max |θ^s| at q₀ = 0, reported (CONVENTIONS.md §5).
     adiabatic, nonadiabatic : (nsub, nsub) or None
         The exact finite-η split Λ = λ^A + λ^NA (CONVENTIONS.md §1.2): λ^NA = (1/32) D[Θ¹_NA], from the non-adiabatic
         populations of ρ_uw only (so it lives entirely in the current route, whose share is 2 λ^NA); λ^A is the rest,

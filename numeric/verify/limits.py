@@ -1,4 +1,5 @@
-"""The analytic limits of SPEC §4, measured (``phonon-moment limits``): V5 (relaxation), V7 (adiabatic), V9 (K point).
+"""The analytic limits of the verification ladder (CONVENTIONS.md §10), measured (``phonon-moment limits``):
+V5 (relaxation), V7 (adiabatic), V9 (K point).
 
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
