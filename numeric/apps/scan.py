@@ -29,13 +29,10 @@ from ..response.angular import field_induced_angular_momentum, gyroscopic_matrix
 from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
 from ..response.damping import rates_from_paper
-from ..response.problem import MIN_NK, Problem
+from ..response.problem import MIN_NK, RELIABLE_NK, Problem, coarse_nk  # noqa: F401  (RELIABLE_NK: scan's claim)
 from ..response.fast import lambda_generated_rates
 from ..response.moment import mode_moments, to_nuclear_magnetons
 from ..model.phonons import angular_momentum
-
-RELIABLE_NK = 24
-"""Smallest nk for which the error estimate is claimed (tests/test_scan.py)."""
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
 """Moments reported per q: Λ and its exact split (CONVENTIONS.md §1.2)."""
@@ -69,11 +66,6 @@ class BranchScan:
     l_zero_field: np.ndarray
     dl_per_tesla: np.ndarray
     dl_error: np.ndarray
-
-
-def coarse_nk(nk: int) -> int:
-    """The grid of the error estimate: 3nk/4 (rounded), at least MIN_NK."""
-    return max(MIN_NK, int(round(0.75 * nk)))
 
 
 def estimate_grids(lattice, nk: int):

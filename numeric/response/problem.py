@@ -17,6 +17,8 @@ from ..validation import grid_size
 from .damping import Rates
 
 MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
+RELIABLE_NK = 24
+"""Smallest nk for which the k-grid error estimate is claimed (tests/test_scan.py, CONVENTIONS.md §7)."""
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,8 @@ def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperatur
     nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
     k, w = uniform_grid(model.lattice, nk)
     return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)
+
+
+def coarse_nk(nk: int) -> int:
+    """The grid of the error estimate: 3nk/4 (rounded), at least MIN_NK."""
+    return max(MIN_NK, int(round(0.75 * nk)))
