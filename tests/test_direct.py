@@ -5,7 +5,9 @@ a symmetry of the model, or the referee at another gauge/convention. The time-do
 is tests/test_time_domain.py; the Born–Oppenheimer comparison (V7) tests/test_adiabatic.py.
 """
 
-import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,16 +39,47 @@ def problem(model, nk=NK, rates=None, **kw):
     return uniform_problem(model, nk, rates or rates_from_paper(0.04, 0.03, 0.05), **kw)
 
 
-def test_direct_path_imports_no_sympy_derive_or_generated():
-    tree = ast.parse(Path(__file__).parents[1].joinpath("numeric", "direct.py").read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add((node.module or "").split(".")[0] if node.level == 0 else f".{node.module}")
-    assert not names & {"sympy", "derive", "generated"}, names
-    assert not any(n.startswith(".") and n[1:].split(".")[0] in {"derive", "generated"} for n in names)
+REFUSED = ("sympy", "mpmath", "derive", "generated")
+# Runs in a fresh interpreter whose import system refuses REFUSED (top-level names), then asks the referee for λ through
+# the command line and through its Python entry point. Any import of a refused package, at any depth (a module direct.py
+# imports, numeric/__init__.py, the CLI's lambda subcommand), raises ImportError and fails the run.
+REFEREE_WITHOUT_SYMBOLIC_CODE = f"""
+import sys
+
+REFUSED = {REFUSED!r}
+
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in REFUSED:
+            raise ImportError(f"the referee must not import {{name!r}} (refused by tests/test_direct.py)")
+        return None
+
+
+sys.meta_path.insert(0, Refuse())
+import numpy as np
+from numeric.cli import main
+from numeric.model.honeycomb import honeycomb_model
+from numeric.response.damping import rates_from_paper
+from numeric.response.direct import lambda_matrix, uniform_problem
+
+assert main(["lambda", "--point", "K", "--method", "direct", "--nk", "6", "--json"]) == 0
+model = honeycomb_model()
+r = lambda_matrix(uniform_problem(model, 6, rates_from_paper(0.04, 0.04, 0.04)), 0.19, model.lattice.point("K"))
+assert np.all(np.isfinite(r.Lambda))
+leaked = sorted(m for m in sys.modules if m.split(".")[0] in REFUSED)
+assert not leaked, leaked
+"""
+
+
+def test_referee_runs_where_sympy_mpmath_derive_and_generated_cannot_be_imported():
+    """The referee's independence held by behaviour, not by reading its import lines: `lambda --method direct` and
+    :func:`lambda_matrix` run in an interpreter that refuses SymPy, mpmath, ``derive`` and ``generated``."""
+    root = Path(__file__).parents[1]
+    run = subprocess.run([sys.executable, "-c", REFEREE_WITHOUT_SYMBOLIC_CODE], cwd=root, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(run.stdout)["method"] == "direct", run.stdout[-2000:]
 
 
 def kubo(model, k, O_fields, V_fields, omega, eta):

@@ -1,6 +1,6 @@
 """The independent referee: the paper's Eq. (5) solved numerically, order by order, and λ from Eq. (4).
 
-Imports neither SymPy nor ``derive``/``generated`` (a test reads this file's imports).
+Imports neither SymPy nor ``derive``/``generated`` (tests/test_direct.py runs it where those imports are refused).
 
 Physics (CONVENTIONS.md §1). The electrons obey
 
