@@ -81,6 +81,9 @@ class Verdict:
     measured: str
     passed: bool
 
+    def __post_init__(self):
+        self.passed = bool(self.passed)     # a NumPy bool would reach summary.json as 1.0/0.0
+
 
 def _path_fraction_to(path, index: int, label: str) -> float:
     """Distance along the path from point ``index`` to the nearest tick labelled ``label``, over the path length."""
