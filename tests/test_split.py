@@ -8,7 +8,6 @@ as all η → 0 at fixed ratios.
 import numpy as np
 import pytest
 
-import numeric.response.direct as direct
 from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import DensityMatrixSeries, _Field, lambda_matrix, operational_nonadiabatic, uniform_problem
 from numeric.model.honeycomb import honeycomb_model
@@ -81,18 +80,12 @@ def test_no_electronic_damping_means_no_nonadiabatic_part(model, K):
         assert np.abs(r.adiabatic - r.Lambda).max() <= ROUNDING * np.abs(r.Lambda).max()
 
 
-def test_skew_and_side_jump_are_gauge_invariant(model, K, monkeypatch):
+def test_skew_and_side_jump_are_gauge_invariant(model, K, random_gauge):
     """Random U(1) phases on every eigenvector (independently in every evaluation) leave λ^SS and λ^SJ unchanged:
     the parallel-transport gauge of |n, k+q₀⟩ makes each half of the product rule covariant."""
     problem = uniform_problem(model, 9, rates_from_paper(0.04, 0.02, 0.05))
     ref = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
-    rng = np.random.default_rng(7)
-    plain = direct.diagonalize
-
-    def scrambled(H):
-        e, U = plain(H)
-        return e, U * np.exp(2j * np.pi * rng.random(U.shape[:-2] + (1, U.shape[-1])))
-    monkeypatch.setattr(direct, "diagonalize", scrambled)
+    random_gauge()
     r = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
     for name in ("skew_scattering", "side_jump", "nonadiabatic", "Lambda"):
         a, b = getattr(r, name), getattr(ref, name)
