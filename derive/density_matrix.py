@@ -76,6 +76,10 @@ def sub(s, t) -> tuple:
     return (s[0] - t[0], s[1] - t[1])
 
 
+ARRAY_PREFIX = {"energy": "e", "occupation": "f", "velocity": "v", "dfde": "fp", "vertex": "V", "dvertex": "dV"}
+"""Prefix of the generated-code argument array of each kind of band-basis symbol (:meth:`DensityMatrixTemplate.array_name`)."""
+
+
 def _point(shift, plus, minus, names) -> str:
     out = "k"
     for coef, name in zip(shift, names):
@@ -130,18 +134,11 @@ class DensityMatrixTemplate:
         """Name of the generated-code argument array holding symbols of this kind (see derive/codegen.py)."""
         if kind == "gamma":
             return "gamma"
-        if kind == "energy":
-            return f"e_{point_name(data)}"
-        if kind == "occupation":
-            return f"f_{point_name(data)}"
-        if kind == "vertex":
-            return f"V_{''.join(data[0])}_{point_name(data[1])}"
-        if kind == "dvertex":
-            return f"dV_{''.join(data[0])}_{point_name(data[1])}"
-        if kind == "velocity":
-            return f"v_{point_name(data)}"
-        if kind == "dfde":
-            return f"fp_{point_name(data)}"
+        if kind in ("vertex", "dvertex"):
+            fields, shift = data
+            return f"{ARRAY_PREFIX[kind]}_{''.join(fields)}_{point_name(shift)}"
+        if kind in ARRAY_PREFIX:
+            return f"{ARRAY_PREFIX[kind]}_{point_name(data)}"
         return f"{kind}_{data}"
 
     def band_symbol(self, name, latex, kind, n, shift) -> sp.Symbol:
