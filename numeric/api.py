@@ -711,13 +711,10 @@ class BandStructure:
 
 def band_structure(model: TightBindingModel, phonons: Phonons, *, npath: int = 80, nmap: int = 201) -> BandStructure:
     """Bands and phonons along Γ–K–M–Γ (``npath`` points per segment) and the valence band on an nmap×nmap mesh."""
-    from .model.bands import band_data
+    from .model.bands import band_data, valence_isoenergy
 
     zpath = high_symmetry_path(model.lattice, ("G", "K", "M", "G"), npath)
-    span = 1.25 * np.linalg.norm(model.lattice.point("K"))
-    axis = np.linspace(-span, span, nmap)
-    kx, ky = np.meshgrid(axis, axis, indexing="xy")
-    valence = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
+    kx, ky, valence = valence_isoenergy(model, nmap)
     energies, _ = phonons.modes(zpath.k)
     return BandStructure(zpath, band_data(model, zpath.k).energies, 1e3 * energies, kx, ky, valence, model)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validation import ParameterError, finite
+from ..validation import ParameterError, finite, grid_size
 
 DEGENERACY_TOL = 1e-9  # eV; interband formulas divide by ε_n − ε_m
 
@@ -111,3 +111,31 @@ def band_data(model, k) -> BandData:
     vd = np.conj(np.swapaxes(vectors, -1, -2))[..., None, :, :]
     velocity = vd @ dH @ vectors[..., None, :, :]
     return BandData(k, energies, vectors, velocity)
+
+
+ISOENERGY_SPAN = 1.25    # half-width of the iso-energy mesh in units of |K|: the first zone and a margin around it
+
+
+def valence_isoenergy(model, n: int):
+    """The valence band over a square around Γ that holds the first Brillouin zone (the paper's Fig. 2a).
+
+    Parameters
+    ----------
+    model : TightBindingModel
+        Its lattice supplies K, which sets the square's half-width ``ISOENERGY_SPAN``·|K|.
+    n : int
+        Mesh points per direction (≥ 2).
+
+    Returns
+    -------
+    kx, ky : (n, n) arrays
+        Cartesian wave vectors in 1/Å (``numpy.meshgrid(..., indexing="xy")``).
+    valence : (n, n) array
+        ε_0(k) in eV, the lowest band (the valence band at half filling).
+    """
+    n = grid_size("n (iso-energy mesh points per direction)", n, minimum=2)
+    span = ISOENERGY_SPAN * np.linalg.norm(model.lattice.point("K"))
+    axis = np.linspace(-span, span, n)
+    kx, ky = np.meshgrid(axis, axis, indexing="xy")
+    energies, _ = diagonalize(model.hamiltonian(np.stack([kx, ky], -1)))
+    return kx, ky, energies[..., 0]
