@@ -6,7 +6,11 @@ import numpy as np
 
 
 class ParameterError(ValueError):
-    """A user-supplied parameter is out of its physical or numerical range."""
+    """A user-supplied parameter is out of its physical or numerical range.
+
+    The message names the parameter (as the API spells it; the command line's option is the same name with dashes)
+    and says how to fix it. The command line prints it and exits with status 2, without a traceback.
+    """
 
 
 def finite(name: str, value, *, fix: str = "pass a finite number") -> np.ndarray:
@@ -42,10 +46,3 @@ def grid_size(name: str, value, *, minimum: int = 1) -> int:
     if n != value or n < minimum:
         raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}: increase {name}.")
     return n
-
-
-def all_finite(name: str, result: np.ndarray, *, hint: str) -> np.ndarray:
-    """Raise instead of returning a result that contains NaN or inf."""
-    if not np.all(np.isfinite(result)):
-        raise FloatingPointError(f"{name} contains non-finite values: {hint}.")
-    return result

@@ -1,4 +1,4 @@
-"""The command line as a contract (issue: referee §2; foundation §4): keys, units, files, and named errors."""
+"""The command line as a contract (CONVENTIONS.md §7): keys, units, files, and named errors."""
 
 import json
 
@@ -44,7 +44,7 @@ def test_lambda_table_is_readable(capsys):
     (["lambda", "--point", "K", "--eta-p", "0"], "eta_p"),
     (["lambda", "--point", "K", "--eta-c", "-0.1"], "eta_c"),
     (["lambda", "--point", "G", "--branch", "0"], "acoustic"),
-    (["lambda", "--point", "K", "--branch", "7"], "--branch"),
+    (["lambda", "--point", "K", "--branch", "7"], "branch"),
     (["lambda", "--point", "K", "--nk", "1"], "nk"),
     (["lambda", "--q", "nan", "0"], "q"),
     (["lambda", "--point", "K", "--delta", "0", "--nk", "9"], "delta"),
@@ -68,7 +68,8 @@ def test_bands_writes_figures_and_data(tmp_path, capsys):
         for ext in (".png", ".npz", ".json"):
             assert (tmp_path / f"{stem}{ext}").stat().st_size > 0
     meta = json.loads((tmp_path / "phonon_dispersion.json").read_text())
-    assert meta["parameters"]["model"]["delta"] == 1.0 and "provenance" in meta
+    assert meta["parameters"]["options"]["delta"] == 1.0 and "provenance" in meta
+    assert meta["parameters"]["model"]["onsite"] == [1.0, -1.0]          # the model's whole description is saved
     with np.load(tmp_path / "phonon_dispersion.npz") as data:
         assert abs(data["energies_meV"][0, -1] - 195.67) < 0.05    # Γ optical pair (test_phonons checks the value)
     assert "K:" in out.out

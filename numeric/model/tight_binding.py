@@ -146,6 +146,15 @@ class TightBindingModel:
     def nsub(self) -> int:
         return self.lattice.nsub
 
+    def describe(self) -> dict:
+        """The whole real-space description as plain data (saved beside every result): lattice vectors and orbital
+        positions (Å), on-site energies (eV), each directed bond (t0 in eV as [re, im], reference length in Å, β)."""
+        return {"lattice_vectors": self.lattice.vectors.tolist(), "positions": self.lattice.positions.tolist(),
+                "onsite": self.onsite.tolist(), "peierls": self.peierls,
+                "hoppings": [{"to": h.to, "from": h.frm, "cell": [int(x) for x in h.R],
+                              "t0": [complex(h.t0).real, complex(h.t0).imag], "length": float(h.length),
+                              "beta": float(h.beta)} for h in self.hoppings]}
+
     # -- geometry of the bonds (cached arrays) ------------------------------------------------
     def _bond_arrays(self):
         cache = self.__dict__.get("_bonds")

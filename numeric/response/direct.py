@@ -1,6 +1,6 @@
 """The independent referee: the paper's Eq. (5) solved numerically, order by order, and λ from Eq. (4).
 
-Imports neither SymPy nor ``derive``/``generated`` (a test reads this file's imports).
+Imports neither SymPy nor ``derive``/``generated`` (tests/test_direct.py runs it where those imports are refused).
 
 Physics (CONVENTIONS.md §1). The electrons obey
 
@@ -36,18 +36,18 @@ from itertools import combinations
 import numpy as np
 
 from ..model.bands import diagonalize
-from ..model.brillouin import uniform_grid
-from ..validation import ParameterError, finite, grid_size, positive
+from ..validation import ParameterError, finite, positive
 from .contraction import contract_eq4, contract_field, routes
-from .damping import Rates
-from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
+from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
+from .damping import Rates
+from .problem import MIN_NK, LambdaResult, Problem, uniform_problem  # noqa: F401  (the referee's public names)
 
 FIELD_ORDER = ("u", "w", "A")
 Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (Richardson with step/2)
 Q0_STEP_PER_ETA = 0.05   # the q₀ series converges within ~η_p/v (resonant denominators of width η_p shift by v·q₀):
                          # the step is at most this fraction of η_p/v_max
-MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
+OPERATIONAL_ROUTES = ("Lambda", "current_route", "force_route")     # what operational_nonadiabatic returns
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -293,33 +293,6 @@ def _trace(rho: Dual, O: np.ndarray, weights) -> Dual:
 # ---------------------------------------------------------------------------------------------------
 # θ¹, θ², θ³ (Eq. 3) and Λ (Eq. 4)
 # ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Problem:
-    """Everything the referee needs besides (ω, q): model, k-grid, damping, occupations.
-
-    Parameters
-    ----------
-    model : TightBindingModel
-    k : (nk, 2) array
-        Brillouin-zone sample (1/Å), with ``weights`` summing to 1 (per-cell normalization).
-    rates : Rates
-        From :func:`numeric.response.damping.rates_from_paper`.
-    mu : float
-        Chemical potential (eV); default mid-gap 0.
-    temperature : float
-        Kelvin; 0 by default.
-    """
-
-    model: object
-    k: np.ndarray
-    weights: np.ndarray
-    rates: Rates
-    mu: float = 0.0
-    temperature: float = 0.0
-    second_order_vertices: bool = True
-    bloch: str = "I"
-
-
 def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0, split: bool = False) -> dict:
     """θ¹, θ², θ³ of Eq. (3) at (ω, q, q₀), each a :class:`Dual` of shape (2, nc, nc) [k, (a,i), (b,j)].
 
@@ -407,60 +380,6 @@ def _theta_sum(problem, omega, q, q0, terms, zero=None):
     return out
 
 
-@dataclass(frozen=True)
-class LambdaResult:
-    """Λ^{ab}_{zz}(ω, q) and its pieces (CONVENTIONS.md §4, §8).
-
-    With Θ^s_{k,c,c'} = θ^s_{k,c,c'}(ω,q,q₀) + θ^s_{k,c',c}(−ω,−q,q₀) (Eq. 4's swapped-index combination) and
-    D[X] = ε_{zℓk} ε_{zk₁k₂} ∂_{q₀ℓ} ∂_ω X_{k,ak₁,bk₂} at q₀ → 0:
-
-    Attributes
-    ----------
-    Lambda : (nsub, nsub) complex array
-        Λ = ½(current_route + force_route) = (1/32) D[Θ¹ + Θ² + 2Θ³]: the coefficient in L_Z = B Σ_ab Λ^{ab}(u^a × u̇^b)_z
-        per primitive cell (e = ħ = 1, eV, Å). Equals the magnetic-supercell Born–Oppenheimer λ in the adiabatic limit
-        (tests/test_adiabatic.py).
-    current_route : (nsub, nsub)
-        (1/16) D[Θ¹ + Θ³]: from ⟨∂H/∂A⟩, the magnetization carried by the circular phonon.
-    force_route : (nsub, nsub)
-        (1/16) D[Θ² + Θ³]: from ⟨∂H/∂u⟩, the field-induced gyroscopic force. Equal to the current route when the
-        dynamics is Hermitian and gauge covariant; at finite damping they differ (both reported).
-    eq4_as_printed : (nsub, nsub)
-        ¼ D[Θ¹ + Θ² + Θ³], the paper's Eq. (4) read literally with θ² = Tr ρ_{wA} F (CONVENTIONS.md §8).
-    by_term : dict
-        ¼ D[Θ^s] for s = 1, 2, 3 separately.
-    fd_error : float
-        Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
-    theta_at_zero_q0 : dict
-        max |θ^s| at q₀ = 0, reported (SPEC §2).
-    adiabatic, nonadiabatic : (nsub, nsub) or None
-        The exact finite-η split Λ = λ^A + λ^NA (CONVENTIONS.md §1.2): λ^NA = (1/32) D[Θ¹_NA], from the non-adiabatic
-        populations of ρ_uw only (so it lives entirely in the current route, whose share is 2 λ^NA); λ^A is the rest,
-        computed separately (their sum equals ``Lambda`` to rounding). None when ``lambda_matrix(split=False)``.
-    skew_scattering, side_jump : (nsub, nsub) or None
-        λ^NA = λ^SS + λ^SJ by the product rule for ∂_{q₀}[Σ_kn ρ^NA_nn(k; q₀) J_nn(k; q₀)] (parallel-transport gauge):
-        skew scattering differentiates the intraband current (the orbital-moment term of Eq. 7), side jump the
-        populations (the velocity/Berry-connection term of Eq. 7).
-    split_error : float or None
-        max |λ^SS + λ^SJ − λ^NA|: the two halves are differenced separately, so they add up to λ^NA only to the
-        finite-difference accuracy (O(step⁴) after Richardson).
-    """
-
-    Lambda: np.ndarray
-    current_route: np.ndarray
-    force_route: np.ndarray
-    eq4_as_printed: np.ndarray
-    by_term: dict
-    fd_error: float
-    theta_at_zero_q0: dict
-    adiabatic: np.ndarray | None = None
-    nonadiabatic: np.ndarray | None = None
-    skew_scattering: np.ndarray | None = None
-    side_jump: np.ndarray | None = None
-    split_error: float | None = None
-
-
-
 def default_step(problem: Problem) -> float:
     """The q₀ step: Q0_STEP, reduced to Q0_STEP_PER_ETA·η_p/v_max when electrons are damped.
 
@@ -505,7 +424,7 @@ def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = Non
 
 
 def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None, split: bool = True) -> LambdaResult:
-    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
+    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, CONVENTIONS.md §5; combination of §4, §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
     combined by Richardson extrapolation (error O(step⁴)); ``step=None`` chooses :func:`default_step`.
@@ -542,17 +461,14 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
     return LambdaResult(Lam, current, force, eq4, by_term, err, theta0, adiabatic, nonadiabatic, ss, sj, split_err)
 
 
-def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
-    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (SPEC §1 item 2), same q₀ step for both."""
+def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> dict:
+    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (CONVENTIONS.md §1.2).
+
+    Both Λ's at the same q₀ step (``default_step`` of the damped problem unless given). Returns
+    {"Lambda", "current_route", "force_route"}: the difference of each, (nsub, nsub) complex (see :class:`LambdaResult`).
+    """
     step = default_step(problem) if step is None else step
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
-    return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
-            - lambda_matrix(bare, omega, q, step=step, split=False).Lambda)
+    damped, undamped = (lambda_matrix(p, omega, q, step=step, split=False) for p in (problem, bare))
+    return {name: getattr(damped, name) - getattr(undamped, name) for name in OPERATIONAL_ROUTES}
 
-
-def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperature: float = 0.0,
-                    second_order_vertices: bool = True, bloch: str = "I") -> Problem:
-    """A :class:`Problem` on the Γ-centred nk×nk grid of :func:`numeric.model.brillouin.uniform_grid` (weights 1/nk²)."""
-    nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
-    k, w = uniform_grid(model.lattice, nk)
-    return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)

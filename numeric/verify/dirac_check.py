@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..response.damping import rates_from_paper
-from ..response.direct import Problem
+from ..response.problem import Problem
 from ..response.fast import lambda_generated
 from ..model.honeycomb import HoneycombParameters, honeycomb_model
 

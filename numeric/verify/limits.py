@@ -1,4 +1,5 @@
-"""The analytic limits of SPEC §4, measured (``phonon-moment limits``): V5 (relaxation), V7 (adiabatic), V9 (K point).
+"""The analytic limits of the verification ladder (CONVENTIONS.md §10), measured (``phonon-moment limits``):
+V5 (relaxation), V7 (adiabatic), V9 (K point).
 
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
@@ -25,6 +26,7 @@ from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
 from ..model.phonons import Phonons, saito_graphene
+from .dirac_check import dirac_limit
 
 V5_ETA_N = (1e-3, 1e-4, 1e-5, 1e-6)
 """η_n (eV) of the V5 fit at η_p = 0.05 eV. λ^NA follows the paper's δ = η_n/(2η_p + η_n) (Eq. 7, η_c = η_v = η_n), whose
@@ -116,15 +118,6 @@ def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
             "relative_difference": float(np.abs(lam - bo).max() / np.abs(bo).max())}
 
 
-def v9_dirac() -> dict | None:
-    """The K-point check of generated/dirac_k.py, when the derivation has written it (None otherwise)."""
-    try:
-        from .dirac_check import dirac_limit
-    except ImportError:
-        return None
-    return dirac_limit()
-
-
 def run_limits(nk: int = 24, quick: bool = False) -> list:
     """All rows of the ``limits`` table."""
     rows = []
@@ -150,10 +143,5 @@ def run_limits(nk: int = 24, quick: bool = False) -> list:
         rows.append(_row("V7 λ^A(ω→0) at K vs supercell modulated at K, rel. diff.", f"{r['relative_difference']:.2e}",
                          f"< {V7_BO:g}", r["relative_difference"] < V7_BO,
                          f"λ^A_AA: {r['generated_AA']:.6f} vs λ_BO,zz {r['born_oppenheimer_AA']:.6f} (L = 24)"))
-    r = v9_dirac()
-    if r is None:
-        rows.append(_row("V9 Eq. 10 vs lattice skew integrand at q = K", "n/a", "O(Δ/t)", False,
-                         "generated/dirac_k.py not present: run `phonon-moment derive`"))
-    else:
-        rows.extend(r)
+    rows.extend(dirac_limit())
     return rows
