@@ -208,7 +208,10 @@ def cmd_limits(args) -> int:
             print(f"{'':<{width}}  {r['note']}")
     if args.json:
         print(json.dumps(rows, indent=2))
-    return 0
+    failed = [r["check"] for r in rows if not r["passed"]]
+    if failed:
+        print(f"phonon-moment limits: {len(failed)} check(s) failed: {'; '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0       # a script or CI sees a failed limit
 
 
 def cmd_derive(args) -> int:
@@ -298,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     _resonance_option(p)
     p.set_defaults(func=cmd_figure2)
 
-    p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected")
+    p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected "
+                                      "(exit status 1 if any check fails)")
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (default 24)")
     p.add_argument("--quick", action="store_true", help="fewer points per fit")
     p.add_argument("--json", action="store_true", help="also print the rows as JSON")
