@@ -8,7 +8,8 @@ The public API (``import numeric``; units: eV, 1/Å, Å, u, K; moments in μ_N p
   :func:`band_structure` → :class:`BandStructure`;
 - sweeps: :func:`sweep` → a labelled ``xarray.Dataset`` in a resumable Zarr store, on Dask (local or a cluster);
 - the paper: :func:`figure2` (Fig. 2 and REPORT.md), :func:`limits` (the analytic limits);
-- :class:`ParameterError`: raised for bad input, with a message naming the parameter and the fix.
+- :class:`ParameterError`: raised for bad input, with a message naming the parameter and the fix;
+  :class:`AccuracyWarning`: a number that may be inaccurate or outside the formalism's validity, with what to change.
 
 The layers below, each a folder (CONVENTIONS.md §0), are implementation and may move:
 
@@ -26,6 +27,7 @@ Importing this package imports neither SymPy nor ``generated/`` (the fast path l
 
 from .api import (
     POINTS,
+    AccuracyWarning,
     BandStructure,
     MomentResult,
     PathResult,
@@ -44,6 +46,7 @@ from .validation import ParameterError
 
 __all__ = [
     "POINTS",
+    "AccuracyWarning",
     "BandStructure",
     "MomentResult",
     "ParameterError",

@@ -1,4 +1,4 @@
-"""The command line as a contract (issue: referee §2; foundation §4): keys, units, files, and named errors."""
+"""The command line as a contract (CONVENTIONS.md §7): keys, units, files, and named errors."""
 
 import json
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numeric.cli import main
-from referee_values import referee_moment
+from referee_values import omega_top, referee_moment
 
 FAST = ["--nk", "6"]
 
@@ -29,8 +29,10 @@ def test_lambda_json_contract(capsys):
     np.testing.assert_allclose(L, (J + F) / 2, atol=1e-12 * np.abs(L).max())
     assert d["total"] == d["moment_muN"] and d["method"] == "direct" and d["nk"] == 6
     assert abs(d["adiabatic"] + d["nonadiabatic"] - d["total"]) < 1e-9 * abs(d["total"])
-    assert abs(d["skew_scattering"] + d["side_jump"] - d["nonadiabatic"]) < 1e-4 * abs(d["total"])
-    assert abs(d["omega"] - 0.17659) < 1e-4          # top phonon branch at K (Saito fit), eV
+    # λ^SS + λ^SJ = λ^NA holds to rounding on the referee (observed 8e-13 of λ^NA): relative to the parts, not the total
+    parts = max(abs(d["skew_scattering"]), abs(d["side_jump"]))
+    assert abs(d["skew_scattering"] + d["side_jump"] - d["nonadiabatic"]) < 1e-11 * parts
+    assert d["omega"] == pytest.approx(omega_top("K"), rel=1e-12)          # top phonon branch at K, eV
 
 
 def test_lambda_table_is_readable(capsys):
@@ -142,3 +144,16 @@ def test_generated_method_agrees_with_the_referee_through_the_cli(capsys):
         outs.append(json.loads(out.out))
     assert outs[1]["method"] == "generated" and outs[1]["fd_error_Lambda"] is None and not outs[1]["resonances"]
     assert abs(outs[0]["total"] - outs[1]["total"]) < 1e-6 * abs(outs[0]["total"])
+
+
+def test_derive_check_through_the_cli_on_the_committed_tree(capsys):
+    """`phonon-moment derive --check` exits 0 on the committed generated/ (≈ 35 s of SymPy). It regenerates into its own
+    temporary directory, as tests/test_derive.py's drift test does: a merge can let the two share one regeneration."""
+    sp = pytest.importorskip("sympy")
+    from derive import codegen
+
+    if sp.__version__ != codegen.SYMPY_VERSION:
+        pytest.skip(f"generated text depends on the SymPy version: installed {sp.__version__}, pinned {codegen.SYMPY_VERSION}")
+    code, out = run(capsys, "derive", "--check")
+    assert code == 0, out.out[-3000:]
+    assert "up to date" in out.out

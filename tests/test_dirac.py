@@ -1,4 +1,5 @@
-"""V9 (SPEC §4): the derived K-point form of the skew-scattering term (paper Eq. 10) against the lattice.
+"""V9 (CONVENTIONS.md §1.4, §10): the derived K-point form of the skew-scattering term (paper Eq. 10) against the
+lattice.
 
 The derived form is generated/dirac_k.py (printed by derive/dirac.py via ``python -m derive``; its drift is checked by
 tests/test_derive.py). The lattice integrand is numeric.response.fast.lambda_generated's "skew_scattering" on a Problem with a
@@ -104,7 +105,8 @@ POINTS = [(0.3, 1.2, 1.0), (-0.3, 1.2, 1.0), (0.7, 2.0, 1.0), (0.1, 1.0, 1.0)]  
 ETA = (0.02, 0.004, 0.02)                                                       # Fig. 2(f)
 
 
-@pytest.mark.xfail(strict=True, reason="printed Eq. 10 (G0 odd in ω, Ω0 ∝ Δ/ε0, Ω0 of dimension energy²/length² "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="printed Eq. 10 (G0 odd in ω, Ω0 ∝ Δ/ε0, Ω0 of dimension energy²/length² "
                    "even after 1/(2ε0)²) disagrees with the derived even, cubic form: see generated/FORMULAS.md")
 def test_printed_eq10_literally_with_only_the_dimensional_reading():
     """Printed Eq. 10 with Ω0 → Ω0/(2ε0)² (a molecular Berry curvature has dimension 1/length²) and G0 → ∂_ω-free as printed."""
