@@ -51,7 +51,7 @@ from ..model.honeycomb import HoneycombParameters
 from ..model.zone import irreducible_wedge
 from ..output.files import provenance
 from ..validation import ParameterError
-from .scan import PARTS, coarse_nk, scan_branch
+from .scan import PARTS, RELIABLE_NK, coarse_nk, scan_branch
 
 FORMAT = "phonon-moment sweep 1"
 """The store's format marker (attribute ``format``); a store without it is foreign."""
@@ -421,6 +421,7 @@ def _empty_dataset(spec: Spec, qset: dict, omega: np.ndarray):
     attrs = {"format": FORMAT, "spec_sha256": spec.sha256, "spec": json.dumps(spec.data, sort_keys=True),
              "spec_text": spec.text, "spec_name": spec.name, "q_set": qset["kind"],
              "nk": spec.data["run"]["nk"], "error_nk": coarse_nk(spec.data["run"]["nk"]),
+             "error_estimate_claimed": int(spec.data["run"]["nk"] >= RELIABLE_NK),
              "branch": str(spec.data["run"]["branch"]), "resonances": int(spec.data["run"]["resonances"]),
              "moment_units": MOMENT_UNITS, "created_by": json.dumps(provenance()), "runs": "[]"}
     ds = xr.Dataset(data, coords, attrs)
