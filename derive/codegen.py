@@ -181,8 +181,8 @@ def _wrap(text, first, indent, width, suffix):
 def wrap_statement(head, text, tail="", width=WIDTH):
     """``head + text + tail`` as lines of at most ``width`` characters where possible: ``text`` (an expression, or a
     comma-separated list inside the parenthesis ``head`` opens) is broken at its separators — commas, then ± between
-    terms, then * and / between factors — outside nested parentheses first, inside them after. An assignment
-    ``head = "x = "`` too long for one line gets parentheses. Continuation lines align with the text after ``head``."""
+    terms, then * and / between factors — outside nested parentheses first, inside them after. An assignment (``head``
+    "x = ") too long for one line gets parentheses. Continuation lines align with the text after ``head``."""
     if len(head) + len(text) + len(tail) <= width:
         return [head + text + tail]
     if not head.endswith("("):
