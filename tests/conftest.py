@@ -17,9 +17,10 @@ def printed(tmp_path_factory):
     from derive.generate import build_files, test_kernel_files
 
     root = tmp_path_factory.mktemp("printed")
-    write(root / "generated", build_files())
+    files = build_files()
+    write(root / "generated", files)
     write(root / "kernels", test_kernel_files())
-    return SimpleNamespace(generated=root / "generated", kernels=root / "kernels")
+    return SimpleNamespace(generated=root / "generated", kernels=root / "kernels", files=files)
 
 
 
