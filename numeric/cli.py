@@ -259,6 +259,8 @@ def cmd_derive(args) -> int:
     argv = ["--check"] if args.check else []
     if args.out:
         argv += ["--out", args.out]
+    if args.test_kernels:
+        argv += ["--test-kernels", args.test_kernels]
     return derive_main(argv)
 
 
@@ -376,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("derive", help="re-derive the formulas with SymPy and write generated/ (or --check it)")
     p.add_argument("--check", action="store_true", help="regenerate into a temporary folder; exit 1 with a diff if stale")
     p.add_argument("--out", default=None, help="output folder (default: the package's generated/)")
+    p.add_argument("--test-kernels", default=None, metavar="DIR",
+                   help="also print the kernels only tests evaluate (theta_n*.py, theta_dq0_n*.py) into DIR")
     p.set_defaults(func=cmd_derive)
     return parser
 

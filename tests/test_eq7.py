@@ -3,9 +3,9 @@
 
 Eq. (7) is typed below (:func:`eq7`) as a k-resolved NumPy integrand from band data (:mod:`numeric.model.bands`) and the
 vertices of :mod:`numeric.model.tight_binding`; nothing is imported from ``derive/`` or ``generated/`` for it. The derived side is
-``generated/theta_dq0_n{2,3}.py``'s ``theta1_skew_scattering`` / ``theta1_side_jump`` evaluated by ``numeric/response/fast.py``,
-resolved by k and, for the side jump, by which q₀-dependent input ∂_{q₀} meets (:class:`_Inputs` below zeroes inputs;
-the kernels are linear in the q₀-derivative inputs, so the pieces add up exactly).
+the skew-scattering and side-jump outputs of ``theta1_split`` (``generated/eq4_n{2,3}.py``), evaluated as
+``numeric/response/fast.py`` does, resolved by k and, for the side jump, by which q₀-dependent input ∂_{q₀} meets
+(:class:`_Inputs` below zeroes inputs; the kernels are linear in the q₀-derivative inputs, so the pieces add up exactly).
 
 Both sides are the sublattice matrix Λ^{ab}_zz (CONVENTIONS.md §4, §5): the displacement indices i₁ (of u(ω, q), on
 sublattice a) and i₂ (of u(−ω, −q), sublattice b) are contracted with ε_{zi₁i₂}; the paper's "onsite" part is Λ^{aa}.
@@ -226,9 +226,10 @@ def derived(problem, omega, q, name, **zeroed):
     for om, qq, dom in ((omega, q, 1.0), (-omega, -q, -1.0)):
         inp = inputs(problem, qq, np.zeros(2))
         inp.omega = om
-        gen = fast._kernels("theta_dq0", inp.nb)
+        gen = fast._kernels("eq4", inp.nb)                   # ∂_{q₀ℓ}∂_ω θ of the three pieces of θ¹'s split
         full = (2, inp.nk) + tuple(inp.ncomp[f] for f in fast.FIELD_ORDER)
-        dqw = getattr(gen, name)(*[inp.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])[3]
+        args = [inp.argument(kind, data) for _, kind, data in gen.ARGUMENTS["theta1_split"]]
+        dqw = gen.theta1_split(*args)[fast.JOINT["theta1_split"].index(name)]
         parts.append(np.einsum("lkuwa,k->klauw", np.broadcast_to(dqw, full), w) * dom)
     return np.stack([contract_eq4(p + np.swapaxes(m, 2, 3), nsub) / 8 for p, m in zip(*parts)])
 
