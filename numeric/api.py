@@ -789,7 +789,8 @@ def sweep(spec, out, *, scheduler=None, workers: int | None = None, quick: bool 
         Dimensions: the swept parameters (coordinates: their values) and ``q`` (coordinates qx, qy in 1/Å);
         variables ``total``, ``adiabatic``, ``nonadiabatic``, ``skew_scattering``, ``side_jump`` and their
         ``*_error`` (μ_N per phonon), ``dissipative``, ``omega`` (eV), ``done`` and ``run`` (which run computed each
-        point; ``attrs["runs"]`` holds each run's provenance), the spec and its hash in ``attrs``.
+        point; ``attrs["runs"]`` holds each run's provenance), the spec and its hash in ``attrs``; ``attrs["tasks_run"]``
+        (on the returned object only) counts the tasks this call computed.
     """
     from .apps.sweep import run_sweep
     return run_sweep(spec, out, (honeycomb_model, graphene_phonons), scheduler=scheduler, workers=workers,
