@@ -185,6 +185,7 @@ def test_foreign_stores_refused(tmp_path):
 @pytest.mark.parametrize("change, key", [
     ({"model": {"gap": 1.0}}, r"\[model\]: unknown key"),
     ({"model": {"a0": [1.4, 1.42]}}, r"\[model\]\.a0 cannot be swept"),
+    ({"model": {"temperature": [-1.0, 300.0]}}, r"\[model\]\.temperature must be ≥ 0"),
     ({"damping": {"eta_p": -0.01}}, r"\[damping\]\.eta_p must be > 0"),
     ({"damping": {"eta_c": 0.01, "eta_c_ratio": 1.0}}, "both eta_c and eta_c_ratio"),
     ({"damping": {"eta_v": {"linspace": [0.01, 0.02]}}}, r"\[damping\]\.eta_v: linspace takes"),

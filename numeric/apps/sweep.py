@@ -39,7 +39,7 @@ import json
 import math
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -55,7 +55,7 @@ from .scan import PARTS, RELIABLE_NK, coarse_nk, scan_branch
 
 FORMAT = "phonon-moment sweep 1"
 """The store's format marker (attribute ``format``); a store without it is foreign."""
-MODEL_KEYS = tuple(f.name for f in HoneycombParameters.__dataclass_fields__.values() if f.name != "peierls")
+MODEL_KEYS = tuple(f.name for f in fields(HoneycombParameters) if f.name != "peierls")
 STATE_KEYS = ("mu", "temperature")
 DAMPING_KEYS = ("eta_p", "eta_c", "eta_v", "eta_c_ratio", "eta_v_ratio")
 DEFAULT_ETA = 0.04
@@ -158,6 +158,8 @@ def normalize(raw: dict) -> dict:
     if isinstance(model.get("a0"), list):
         raise ParameterError("[model].a0 cannot be swept: the bond length changes the zone and with it the q set; "
                              "run one spec per a0.")
+    if min(np.atleast_1d(model.get("temperature", 0.0))) < 0:
+        raise ParameterError(f"[model].temperature must be ≥ 0 K, got {model['temperature']}.")
     damping = {k: _values(f"[damping].{k}", v) for k, v in section("damping").items()}
     _unknown("[damping]", damping, DAMPING_KEYS)
     for band in ("c", "v"):
