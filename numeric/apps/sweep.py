@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import math
 import time
 import tomllib
@@ -611,9 +612,11 @@ def _results(spec, q, build, todo, scheduler, workers):
 
     cluster = client = None
     if scheduler is None:
-        # Processes (the kernels hold the GIL), one thread each, on the loopback interface, no dashboard port.
+        # Processes (the kernels hold the GIL), one thread each, on the loopback interface, no dashboard port. Logs
+        # silenced below CRITICAL: on a busy machine the shutdown logs heartbeat tracebacks after every result is stored;
+        # a task's own error still reaches us through its future.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
     elif isinstance(scheduler, str):
         try:
