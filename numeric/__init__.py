@@ -2,7 +2,8 @@
 
 The public API (``import numeric``; units: eV, 1/Å, Å, u, K; moments in μ_N per phonon):
 
-- models: :func:`honeycomb_model` (the paper's gapped graphene), :func:`graphene_phonons`;
+- models: :func:`honeycomb_model` (the paper's gapped graphene), :func:`graphene_phonons`; any model from a TOML
+  file: :func:`load_model` (a path or a shipped name, :func:`models` lists them; README "Your own model");
 - one mode: :func:`moment` → :class:`MomentResult` (Λ^{ab}_zz of Eq. 4, the moment and its exact split);
 - scans: :func:`path` → :class:`PathResult`, :func:`zone_map` → :class:`ZoneMapResult`,
   :func:`band_structure` → :class:`BandStructure`;
@@ -34,6 +35,8 @@ from .api import (
     graphene_phonons,
     honeycomb_model,
     limits,
+    load_model,
+    models,
     moment,
     path,
     zone_map,
@@ -52,6 +55,8 @@ __all__ = [
     "graphene_phonons",
     "honeycomb_model",
     "limits",
+    "load_model",
+    "models",
     "moment",
     "path",
     "zone_map",

@@ -28,7 +28,8 @@ from .model.brillouin import Path as ZonePath
 from .model.brillouin import fold, high_symmetry_path
 from .model.honeycomb import HoneycombParameters
 from .model.honeycomb import honeycomb_model as _honeycomb_model
-from .model.phonons import CARBON_MASS_U, Phonons, saito_graphene
+from .model.model_file import load_model, shipped_models  # noqa: F401  (load_model: public, re-exported)
+from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graphene
 from .model.tight_binding import TightBindingModel
 from .model.zone import Wedge, irreducible_wedge
 from .response.damping import rates_from_paper
@@ -36,6 +37,8 @@ from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, t
 from .response.problem import LambdaResult, uniform_problem
 from .validation import ParameterError
 
+DEFAULT_ION_CHARGE = 6.0
+"""e; the ions' charge when neither the caller nor the phonons give one (bare carbon, the paper's model)."""
 POINTS = ("G", "K", "M", "Kp")
 """Named high-symmetry points of the hexagonal zone (Γ, K, M, K′ = −K)."""
 DEFAULT_ETA = (0.04, 0.04, 0.04)
@@ -98,6 +101,16 @@ def graphene_phonons(model: TightBindingModel | None = None, *, masses=(CARBON_M
     return Phonons(lattice, saito_graphene(masses))
 
 
+def models() -> dict:
+    """The model files shipped with the package: {name: "its name — its source"} (``load_model(name)`` reads one)."""
+    from .model.model_file import read_model_file
+    out = {}
+    for name in shipped_models():
+        f = read_model_file(name)
+        out[name] = f.name + (f" — {f.source}" if f.source else "")
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # The moment of one mode
 # --------------------------------------------------------------------------------------------------
@@ -105,6 +118,7 @@ _MATRICES = ("Lambda", "Lambda_current_route", "Lambda_force_route", "Lambda_eq4
              "Lambda_nonadiabatic", "Lambda_skew_scattering", "Lambda_side_jump")
 UNITS = {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
          "ionic_muN": "μ_N per phonon from the ions as point charges ion_charge·e (numeric/response/moment.py)",
+         "angular_momentum": "ħ: the mode's phonon angular momentum e† L_z e (Zhang & Niu)",
          "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
                       "skew_scattering, side_jump",
          "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
@@ -138,7 +152,10 @@ class MomentResult:
     ionic_muN : float
         The ions' own moment, point charges ``ion_charge``·e circling with the mode, μ_N.
     ion_charge : float or list of float
-        The ions' charge in e (6: bare carbon).
+        The ions' charge in e (6: bare carbon; a model file's atoms carry their own).
+    angular_momentum : float
+        The mode's phonon angular momentum l_z = e† L_z e (Zhang & Niu), units of ħ: zero for every mode when inversion
+        and time reversal hold (CONVENTIONS.md §5), ±1 for a fully circular mode.
     Lambda, Lambda_current_route, Lambda_force_route, Lambda_eq4_as_printed, Lambda_adiabatic, Lambda_nonadiabatic,
     Lambda_skew_scattering, Lambda_side_jump : (nsub, nsub) complex arrays
         Λ^{ab}_zz and its pieces (:class:`numeric.response.problem.LambdaResult`), e = ħ = 1, eV·Å units, per cell.
@@ -183,6 +200,7 @@ class MomentResult:
     moment_muN: float
     ionic_muN: float
     ion_charge: float | list
+    angular_momentum: float
     moment_muB: float
     method: str
     resonances: bool
@@ -261,7 +279,7 @@ def solve(method: str, problem, omega: float, q, *, resonances: bool = False) ->
 
 def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=DEFAULT_ETA, omega: float | None = None,
            nk: int = 48, method: str = "generated", resonances: bool = True, mu: float = 0.0,
-           temperature: float = 0.0, ion_charge=6.0, tolerance: float | None = None) -> MomentResult:
+           temperature: float = 0.0, ion_charge=None, tolerance: float | None = None) -> MomentResult:
     """The magnetic moment of one phonon mode, from Λ^{ab}_zz of the paper's Eq. (4), and its exact split.
 
     m_ν = (iħ/2) Σ_ab (Λ^{ab} + Λ^{ba}) (e^a × e^{b*})_z / √(M_a M_b) per phonon quantum (CONVENTIONS.md §5), with
@@ -293,8 +311,9 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         Chemical potential, eV (0: mid-gap).
     temperature : float
         Kelvin.
-    ion_charge : float or sequence of float
-        The ions' charge in e for ``ionic_muN`` (one number for all, or one per sublattice).
+    ion_charge : float or sequence of float, optional
+        The ions' charge in e for ``ionic_muN`` (one number for all, or one per atom); default: the atoms' charges of
+        a model file (``phonons.force_constants.charges``), else 6 (bare carbon).
     tolerance : float, optional
         Also compute Λ on a 1.5× finer grid and raise :class:`ParameterError` if max|ΔΛ|/max|Λ| exceeds it.
 
@@ -306,6 +325,9 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     eta_p, eta_c, eta_v = _eta(eta)
     if method not in METHODS:
         raise ParameterError(f"method must be one of {METHODS}, got {method!r}.")
+    if phonons.nsub != model.natoms:
+        raise ParameterError(f"phonons has {phonons.nsub} atoms but the model {model.natoms}: build both from one "
+                             "model file (numeric.load_model) or one lattice.")
     energies, vectors = phonons.modes(q)
     b = branch_index(branch, energies.shape[-1])
     omega = float(energies[b] if omega is None else omega)
@@ -322,7 +344,11 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     part = {name: to_nuclear_magnetons(mode_moment(getattr(res, name), e, masses).real)
             for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")}
     m = mode_moment(res.Lambda, e, masses)
-    charges = np.broadcast_to(np.asarray(ion_charge, float), (model.nsub,))
+    if ion_charge is None:                  # the atoms' own charges (a model file's), else bare carbon
+        ion_charge = phonons.force_constants.charges or DEFAULT_ION_CHARGE
+        if np.ndim(ion_charge) and len(set(ion_charge)) == 1:
+            ion_charge = ion_charge[0]
+    charges = np.broadcast_to(np.asarray(ion_charge, float), (model.natoms,))
     kgrid_error = None
     if tolerance is not None:
         finer = int(np.ceil(1.5 * nk))
@@ -342,6 +368,7 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         Lambda_nonadiabatic=res.nonadiabatic, Lambda_skew_scattering=res.skew_scattering,
         Lambda_side_jump=res.side_jump, **part,
         moment_muN=to_nuclear_magnetons(m.real), ionic_muN=ionic_moment_muN(e, masses, charges),
+        angular_momentum=float(angular_momentum(e[:, None])[0]),
         ion_charge=float(charges[0]) if np.ndim(ion_charge) == 0 else [float(z) for z in charges],
         moment_muB=to_bohr_magnetons(m.real), method=method, resonances=resonances, nk=int(nk),
         fd_error_Lambda=res.fd_error if np.isfinite(res.fd_error) else None,
@@ -357,7 +384,7 @@ ERROR_CONVENTION = "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred gr
 
 def _scan(model, phonons, q, *, branch, eta, nk, mu, temperature, resonances, workers, progress, desc):
     from .apps.scan import scan_branch
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     return scan_branch(model, phonons, q, branch=b, etas=[_eta(eta)], nk=nk, mu=mu, temperature=temperature,
                        workers=workers, progress=progress, desc=desc, resonances=resonances)
 
@@ -459,7 +486,7 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
     progress : bool, optional
         Progress bar (default: on terminals only).
     """
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     if "G" in points and b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3) along a path through Γ, where the acoustic "
                              "branches have ω = 0 and the moment per phonon diverges.")
@@ -526,7 +553,7 @@ def zone_map(model: TightBindingModel, phonons: Phonons, *, nq: int = 12, branch
 
     Parameters as :func:`path`; ``nq`` is the q-grid before symmetry reduction. Default damping: the paper's Fig. 2 (g).
     """
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     if b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
     wedge = irreducible_wedge(model.lattice, nq)

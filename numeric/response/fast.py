@@ -49,7 +49,7 @@ class _Inputs:
         self.nk = len(self.k)
         self.nb = self.model.hamiltonian(np.zeros((1, 2))).shape[-1]
         self.set_rates(problem.rates)
-        nsub = self.model.nsub
+        nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
         self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
 
@@ -62,7 +62,7 @@ class _Inputs:
 
     def fields(self, q0):
         """Component bases of u (q), w (−q − q₀), A (q₀), as the referee orders them."""
-        q, nsub = self.q, self.model.nsub
+        q, nsub = self.q, self.model.natoms
         return {"u": displacement_basis(q, nsub), "w": displacement_basis(-q - q0, nsub), "A": potential_basis(q0)}
 
     def kpoint(self, shift):
@@ -249,7 +249,7 @@ class _Contracted:
     def __init__(self, inputs: _Inputs, swap: bool, rates):
         self.inputs = inputs
         self.rates = list(rates)
-        nsub = inputs.model.nsub
+        nsub = inputs.model.natoms
         pairs = [(a, b, k1, 1 - k1) for a in range(nsub) for b in range(nsub) for k1 in (0, 1)]
         self.owner = np.array([a * nsub + b for a, b, _, _ in pairs])          # pair → flat (a, b)
         iu = np.array([2 * a + k1 for a, _, k1, _ in pairs])
@@ -369,7 +369,7 @@ class _Contracted:
 
     def to_matrix(self, per_pair):
         """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
-        nsub = self.inputs.model.nsub
+        nsub = self.inputs.model.natoms
         ab = per_pair @ np.eye(nsub * nsub)[self.owner]                  # pair → flat (a, b)
         return 0.25 * (-1.0 if self.swap else 1.0) * ab.reshape(ab.shape[:-1] + (nsub, nsub))
 
