@@ -247,16 +247,15 @@ class TightBindingModel:
             else:
                 raise TypeError(f"unknown field {f!r}")
         D = [ui[c] - uj[c] + d[:, c] for c in range(2)]
-        rigid = b["rigid"]
+        rigid = b["rigid"].astype(float)
         if rigid.any():                          # two orbitals of one atom: u_i = u_j, |D| = |d| may vanish, no length law
-            unit = Jet.constant(np.ones(nb), K)
-            length = dot([Jet(np.where(rigid, unit.c, Dc.c)) for Dc in D], [Jet(np.where(rigid, unit.c, Dc.c))
-                                                                            for Dc in D]).sqrt()
+            safe = [Dc * (1.0 - rigid) + rigid for Dc in D]
+            length = dot(safe, safe).sqrt()
         else:
             length = dot(D, D).sqrt()
         hop = ((length * (1.0 / b["l0"]) - 1.0) * (-b["beta"])).exp() * b["t0"]
         if rigid.any():
-            hop = Jet(np.where(rigid, Jet.constant(b["t0"], K).c, hop.c))
+            hop = hop * (1.0 - rigid) + b["t0"] * rigid
         if A_terms:
             s, w = 0.5 * (_GL_NODES + 1.0), 0.5 * _GL_WEIGHTS
             flux = Jet.constant(np.zeros(nb), K)
