@@ -31,7 +31,7 @@ from .model.honeycomb import honeycomb_model as _honeycomb_model
 from .model.model_file import load_model, shipped_models  # noqa: F401  (load_model: public, re-exported)
 from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graphene
 from .model.tight_binding import TightBindingModel
-from .model.zone import Wedge, irreducible_wedge
+from .model.zone import Wedge, irreducible_wedge, symmetry_group
 from .response.damping import rates_from_paper
 from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
 from .response.problem import LambdaResult, uniform_problem
@@ -99,6 +99,14 @@ def graphene_phonons(model: TightBindingModel | None = None, *, masses=(CARBON_M
     """
     lattice = (model or honeycomb_model()).lattice
     return Phonons(lattice, saito_graphene(masses))
+
+
+def chern_number(model: TightBindingModel, nfilled: int = 1, nk: int = 36) -> float:
+    """Chern number of the ``nfilled`` lowest bands (Fukui–Hatsugai–Suzuki lattice method on an nk × nk grid; the sign
+    of C = (1/2π) ∫ Ω d²k with Ω = i⟨∂u|×|∂u⟩ as in numeric/model/bands.py). ±1 for the shipped ``haldane`` model
+    (|M| < 3√3 |t₂ sin φ|), 0 for the paper's model. Returns the float (an integer to rounding once nk resolves Ω)."""
+    from .model.bands import chern_number as _chern
+    return _chern(model, nfilled, nk)
 
 
 def models() -> dict:
@@ -498,12 +506,13 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
 
 @dataclass(frozen=True)
 class ZoneMapResult:
-    """The moment of one branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign.
+    """The moment of one branch over the whole zone: computed on the wedge of the model's symmetry (C3v for the paper's
+    model, unfolded with the mirror sign; C3 or none for a model with less symmetry).
 
     Attributes
     ----------
     wedge : numeric.model.zone.Wedge
-        The nq×nq Γ-centred grid and its C3v reduction (``wedge.k``: the points computed).
+        The nq×nq Γ-centred grid and its reduction (``wedge.k``: the points computed; ``wedge.symmetry``: the group).
     scan : numeric.apps.scan.BranchScan
         Everything computed on the wedge points.
     q : (nq², 2) array
@@ -535,7 +544,7 @@ class ZoneMapResult:
         out, scan, cols = Path(out), self.scan, self.moments()
         nq = int(round(np.sqrt(len(self.q))))
         params = _scan_parameters(scan, self.model, {
-            "grid": f"Γ-centred {nq}×{nq}, {len(self.wedge.k)} wedge points (C3v, m_z odd under the mirror)",
+            "grid": f"Γ-centred {nq}×{nq}, {len(self.wedge.k)} wedge points (symmetry: {self.wedge.symmetry})",
             **(parameters or {})})
         save(out / "map", {"q": self.q, **cols, "wedge_q": self.wedge.k}, params)
         eta_p, eta_c, eta_v = scan.etas[0]
@@ -549,14 +558,15 @@ class ZoneMapResult:
 def zone_map(model: TightBindingModel, phonons: Phonons, *, nq: int = 12, branch="top", eta=MAP_ETA, nk: int = 24,
              mu: float = 0.0, temperature: float = 0.0, resonances: bool = True, workers: int | None = None,
              progress: bool | None = None) -> ZoneMapResult:
-    """The moment of one optical branch over the zone on a Γ-centred nq×nq q-grid, computed on its C3v wedge.
+    """The moment of one optical branch over the zone on a Γ-centred nq×nq q-grid, computed on the wedge of the largest
+    of C3v, C3, {1} that maps the model onto itself (:func:`numeric.model.zone.symmetry_group`).
 
     Parameters as :func:`path`; ``nq`` is the q-grid before symmetry reduction. Default damping: the paper's Fig. 2 (g).
     """
     b = branch_index(branch, 2 * model.natoms)
     if b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
-    wedge = irreducible_wedge(model.lattice, nq)
+    wedge = irreducible_wedge(model.lattice, nq, *symmetry_group(model, phonons))
     scan = _scan(model, phonons, wedge.k, branch=b, eta=eta, nk=nk, mu=mu, temperature=temperature,
                  resonances=resonances, workers=workers, progress=progress, desc="zone q-points")
     return ZoneMapResult(wedge, scan, fold(model.lattice, wedge.grid), model)

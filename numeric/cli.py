@@ -148,7 +148,8 @@ def cmd_path(args) -> int:
 
 
 def cmd_map(args) -> int:
-    """The moment of a branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign."""
+    """The moment of a branch over the whole zone: computed on the wedge of the model's symmetry (C3v for the paper's
+    model), unfolded."""
     from .api import PARTS, zone_map
 
     model, phonons = _system(args)
@@ -262,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     _resonance_option(p)
     p.set_defaults(func=cmd_path)
 
-    p = sub.add_parser("map", help="moment of a branch over the zone (C3v wedge, unfolded; μ_N, error estimates)")
+    p = sub.add_parser("map", help="moment of a branch over the zone (symmetry wedge, unfolded; μ_N, error estimates)")
     _damping_args(p, 0.02, 0.004, 0.02, optical_only=True)
     _model_args(p)
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (error estimate from 3nk/4) (default 24)")

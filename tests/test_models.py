@@ -154,3 +154,84 @@ def test_non_hexagonal_lattice_names_only_gamma():
     assert set(model.lattice.points) == {"G"}
     with pytest.raises(numeric.ParameterError, match="point"):
         model.lattice.point("K")
+
+
+# --- the shipped examples ---------------------------------------------------------------------------
+HERMITIAN_ETA = (4e-3, 2e-3)     # eV: η_p of the Hermitian-limit comparison (electrons undamped)
+Q_GENERIC = np.array([0.31, 0.17])
+OMEGA = 0.19
+
+
+def test_hbn_modes_at_K_are_chiral_and_the_paper_modes_are_not(capsys):
+    """Unequal masses break inversion: the top mode at K carries angular momentum (Zhang & Niu, PRL 115, 115502);
+    with equal masses C2T makes it vanish (CONVENTIONS.md §5)."""
+    hbn = json_of(capsys, "lambda", "--point", "K", "--nk", "6", "--model", "hbn", "--json")
+    paper = json_of(capsys, "lambda", "--point", "K", "--nk", "6", "--json")
+    assert abs(hbn["angular_momentum"]) > 0.1, hbn["angular_momentum"]
+    assert abs(paper["angular_momentum"]) < ROUNDING, paper["angular_momentum"]
+    assert hbn["ion_charge"] == [5.0, 7.0] and hbn["ionic_muN"] != 0.0
+
+
+def haldane_text(mass):
+    text = (SHIPPED / "haldane.toml").read_text()
+    return text.replace("onsite = 0.5 ", f"onsite = {mass} ").replace("onsite = -0.5 ", f"onsite = {-mass} ")
+
+
+@pytest.mark.parametrize("mass,chern", [(0.5, -1), (-0.5, -1), (2.0, 0), (-2.0, 0)])
+def test_haldane_chern_number(mass, chern):
+    """|M| < 3√3 |t₂ sin φ| = 1.559 eV: the filled band has C = ±1 (Haldane 1988); beyond, 0. The lattice method
+    against the Berry curvature's integral (numeric/model/bands.py, a different formula) on the shipped file."""
+    import tomllib
+    model = parse_model(tomllib.loads(haldane_text(mass))).model
+    c = numeric.chern_number(model)
+    assert abs(c - chern) < ROUNDING, c
+    if mass == 0.5:
+        from numeric.model.bands import band_data
+        from numeric.model.brillouin import uniform_grid
+        k, _ = uniform_grid(model.lattice, 60)
+        area = abs(np.linalg.det(model.lattice.reciprocal))
+        assert abs(band_data(model, k).berry_curvature()[:, 0].mean() * area / (2 * np.pi) - c) < 1e-6
+    assert abs(numeric.chern_number(numeric.honeycomb_model())) < ROUNDING
+
+
+@pytest.mark.parametrize("name,broken", [("graphene-gapped", False), ("haldane", True)])
+def test_time_reversal_relates_q_and_minus_q_only_without_the_haldane_flux(name, broken):
+    """Hermitian limit (η_p → 0, electrons undamped): Re[Λ(ω, q) − Λ(ω, −q)] vanishes ∝ η for the paper's model
+    (CONVENTIONS.md §5) and stays finite for the Haldane model, whose complex t₂ breaks time reversal."""
+    from numeric.response.damping import Rates
+    from numeric.response.fast import lambda_generated
+    from numeric.response.problem import uniform_problem
+    model, _ = numeric.load_model(name)
+    diffs = []
+    for eta in HERMITIAN_ETA:
+        pb = uniform_problem(model, 24, Rates(eta, (0.0, 0.0)))
+        a = lambda_generated(pb, OMEGA, Q_GENERIC, split=False)["Lambda"]
+        b = lambda_generated(pb, OMEGA, -Q_GENERIC, split=False)["Lambda"]
+        diffs.append(np.abs((a - b).real).max() / np.abs(a).max())
+    if broken:
+        assert diffs[1] > 0.1 and abs(diffs[1] / diffs[0] - 1) < 0.01, diffs     # a constant, not ∝ η
+    else:
+        assert diffs[1] < 1e-5 and 0.4 < diffs[1] / diffs[0] < 0.6, diffs
+
+
+@pytest.mark.parametrize("name,order", [("graphene-gapped", 6), ("hbn", 6), ("haldane", 3), ("kagome-breathing", 3)])
+def test_zone_maps_use_only_the_symmetry_the_model_has(name, order):
+    """The map's wedge: C3v for the honeycomb models, C3 when a flux breaks the mirrors (numeric/model/zone.py)."""
+    from numeric.model.zone import symmetry_group
+    model, phonons = numeric.load_model(name)
+    assert len(symmetry_group(model, phonons)[0]) == order
+
+
+def test_three_band_kagome_referee_equals_the_kernels():
+    """Three atoms, three bands (N = 3 kernels) and broken time reversal: the fast path against the referee at K."""
+    from numeric.response.damping import rates_from_paper
+    from numeric.response.direct import lambda_matrix
+    from numeric.response.fast import lambda_generated
+    from numeric.response.problem import uniform_problem
+    model, phonons = numeric.load_model("kagome-breathing")
+    pb = uniform_problem(model, 6, rates_from_paper(0.04, 0.02, 0.03, model.nsub))
+    q = model.lattice.point("K")
+    omega = float(phonons.energies(q)[-1])
+    ref, gen = lambda_matrix(pb, omega, q), lambda_generated(pb, omega, q)
+    assert ref.Lambda.shape == (3, 3)
+    np.testing.assert_allclose(gen["Lambda"], ref.Lambda, rtol=0, atol=1e-6 * np.abs(ref.Lambda).max())
