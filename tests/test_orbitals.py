@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from numeric.model.lattice import Lattice, honeycomb
-from numeric.model.tight_binding import Displacement, Hopping, TightBindingModel, VectorPotential, displacement
+from numeric.model.tight_binding import Displacement, Hopping, TightBindingModel, displacement
 from numeric.response.damping import rates_from_paper
 from numeric.response.direct import lambda_matrix, uniform_problem
 from numeric.response.fast import lambda_generated
-from test_model import EXACT, FD_STEP, FINITE_DIFF, project, scale, supercell_hamiltonian, supercell_k
+from test_model import FD_STEP, FINITE_DIFF, assert_vertices_match_supercell, scale
 
 OFFSET = np.array([0.12, -0.07])     # Å: the second orbital of atom 0 sits off the nucleus (a Wannier centre)
 REFEREE = 1e-6                       # relative: the referee's q₀ finite difference (O(step⁴)) against the kernels
@@ -66,30 +66,18 @@ def test_F_at_gamma_moves_every_orbital_of_the_atom(atom, axis):
 @pytest.mark.parametrize("peierls", ["equilibrium", "displaced"])
 @pytest.mark.parametrize("label", ["K", "M"])
 def test_vertices_match_a_frozen_phonon_supercell_with_orbitals_moving_with_their_atom(label, peierls):
-    """The supercell of tests/test_model.py, with u(orbital) = U_atom e^{iq·r_atom}: F, J and ∂J/∂u at K and M."""
+    """The supercell of tests/test_model.py, with u(orbital) = U_atom e^{iq·r_atom}: H, F, J and ∂J/∂u at K and M."""
     model = shared_atom_model(peierls)
     owner = np.array(model.orbital_atom)
     to_atom = model.atoms.positions[owner] - model.lattice.positions       # r_atom − r_orbital
     q = model.lattice.point(label)
     q0 = model.lattice.point("M" if label == "K" else "K")
     U = np.array([[0.3, -0.8], [0.5, 0.1j]])
-    a = np.array([0.4, -0.9])
-    h = 1e-4
 
     def frozen(eps):
         return lambda r, s: eps * U[owner[s]] * np.exp(1j * q @ (r + to_atom[s]))
 
-    zero = lambda r, s: np.zeros(2)
-    H0 = supercell_hamiltonian(model, zero, np.zeros(2), q0)
-    dHu = (supercell_hamiltonian(model, frozen(h), 0 * a, q0) - supercell_hamiltonian(model, frozen(-h), 0 * a, q0)) / (2 * h)
-    d2 = sum(s1 * s2 * supercell_hamiltonian(model, frozen(s1 * h), s2 * h * a, q0)
-             for s1 in (1, -1) for s2 in (1, -1)) / (4 * h * h)
-    for k in supercell_k(model, 3):
-        np.testing.assert_allclose(project(model, H0, k, np.zeros(2)), model.hamiltonian(k), atol=EXACT * 10)
-        F = model.vertex([Displacement(tuple(q), U)], k)
-        np.testing.assert_allclose(project(model, dHu, k, q), F, atol=1e-7 * scale(F), err_msg=f"F at q={label}")
-        Jmix = model.vertex([Displacement(tuple(q), U), VectorPotential(tuple(q0), a)], k)
-        np.testing.assert_allclose(project(model, d2, k, q + q0), Jmix, atol=1e-6 * scale(Jmix), err_msg="mixed")
+    assert_vertices_match_supercell(model, q, q0, U, np.array([0.4, -0.9]), frozen, label)
 
 
 def test_orbitals_on_the_nucleus_need_no_bond_length():

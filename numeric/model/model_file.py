@@ -166,9 +166,12 @@ class _Reader:
             self.fail(what, f"{key} must be {n} integers, got {value!r}")
         return np.array([self.number(what, key, v) for v in value])
 
-    def name(self, what: str, value) -> str:
+    def name(self, what: str, value, taken: dict, kind: str) -> str:
+        """A new name of a ``kind`` (atom, orbital): a non-empty string not yet in ``taken``."""
         if not isinstance(value, str) or not value:
             self.fail(what, f"name must be a non-empty string, got {value!r}")
+        if value in taken:
+            self.fail(what, f"{kind} name {value!r} is used twice")
         return value
 
 
@@ -213,9 +216,7 @@ def parse_model(data: dict, where: str = "model") -> ModelFile:
     atom_index, atom_pos, masses, charges = {}, [], [], []
     for i, a in enumerate(atoms):
         what = r.entry("atoms", i, a)
-        name = r.name(what, a["name"])
-        if name in atom_index:
-            r.fail(what, f"atom name {name!r} is used twice")
+        name = r.name(what, a["name"], atom_index, "atom")
         pos = r.vector(what, "position", a["position"])
         mass = r.number(what, "mass", a["mass"])
         if not mass > 0:
@@ -234,9 +235,7 @@ def parse_model(data: dict, where: str = "model") -> ModelFile:
     orb_index, orb_pos, onsite, owner = {}, [], [], []
     for i, o in enumerate(orbitals):
         what = r.entry("orbitals", i, o)
-        name = r.name(what, o["name"])
-        if name in orb_index:
-            r.fail(what, f"orbital name {name!r} is used twice")
+        name = r.name(what, o["name"], orb_index, "orbital")
         if o["atom"] not in atom_index:
             r.fail(what, f"atom {o['atom']!r} is not an atom's name: use one of {list(atom_index)}")
         a = atom_index[o["atom"]]
