@@ -28,6 +28,7 @@ from .model.brillouin import Path as ZonePath
 from .model.brillouin import fold, high_symmetry_path
 from .model.honeycomb import HoneycombParameters
 from .model.honeycomb import honeycomb_model as _honeycomb_model
+from .model.importers import from_pythtb  # noqa: F401  (public, re-exported)
 from .model.model_file import load_model, shipped_models  # noqa: F401  (load_model: public, re-exported)
 from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graphene
 from .model.tight_binding import TightBindingModel
