@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -180,8 +181,24 @@ class _Inputs:
         raise ValueError(f"unknown argument kind {kind!r}")
 
 
+_DERIVED = {}
+
+
 def _kernels(prefix, nb):
-    return importlib.import_module(f"generated.{prefix}_n{nb}")
+    """generated/<prefix>_n<nb>.py (N = 2, 3 are committed); any other N is derived once by derive/cache.py and loaded
+    from the user's cache folder (CONVENTIONS.md §7.2: the only place numeric/ reaches into derive/, lazily)."""
+    try:
+        return importlib.import_module(f"generated.{prefix}_n{nb}")
+    except ModuleNotFoundError:
+        pass
+    if (prefix, nb) not in _DERIVED:
+        from derive.cache import ensure_kernel                 # SymPy: imported only for an N without kernels
+        path = ensure_kernel(prefix, nb)
+        spec = importlib.util.spec_from_file_location(f"generated_cache.{prefix}_n{nb}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _DERIVED[prefix, nb] = module
+    return _DERIVED[prefix, nb]
 
 
 def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
