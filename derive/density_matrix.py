@@ -76,21 +76,26 @@ def sub(s, t) -> tuple:
     return (s[0] - t[0], s[1] - t[1])
 
 
+ARRAY_PREFIX = {"energy": "e", "occupation": "f", "velocity": "v", "dfde": "fp", "vertex": "V", "dvertex": "dV"}
+"""Prefix of the generated-code argument array of each kind of band-basis symbol (:meth:`DensityMatrixTemplate.array_name`)."""
+
+
+def _point(shift, plus, minus, names) -> str:
+    out = "k"
+    for coef, name in zip(shift, names):
+        if coef:
+            out += (plus if coef > 0 else minus) + (str(abs(coef)) if abs(coef) != 1 else "") + name
+    return out
+
+
 def point_name(shift) -> str:
     """Python-safe label of k + a q + b q₀: (0,0) → 'k', (1,1) → 'kpqpq0', (-1,0) → 'kmq', (2,0) → 'kp2q'."""
-    out = "k"
-    for coef, name in zip(shift, ("q", "q0")):
-        if coef:
-            out += ("p" if coef > 0 else "m") + (str(abs(coef)) if abs(coef) != 1 else "") + name
-    return out
+    return _point(shift, "p", "m", ("q", "q0"))
 
 
 def point_latex(shift) -> str:
-    out = "k"
-    for coef, name in zip(shift, ("q", "q_0")):
-        if coef:
-            out += ("+" if coef > 0 else "-") + (str(abs(coef)) if abs(coef) != 1 else "") + name
-    return out
+    """LaTeX of k + a q + b q₀: (1,1) → 'k+q+q_0', (-1,0) → 'k-q'."""
+    return _point(shift, "+", "-", ("q", "q_0"))
 
 
 @dataclass
@@ -129,31 +134,32 @@ class DensityMatrixTemplate:
         """Name of the generated-code argument array holding symbols of this kind (see derive/codegen.py)."""
         if kind == "gamma":
             return "gamma"
-        if kind == "energy":
-            return f"e_{point_name(data)}"
-        if kind == "occupation":
-            return f"f_{point_name(data)}"
-        if kind == "vertex":
-            return f"V_{''.join(data[0])}_{point_name(data[1])}"
-        if kind == "dvertex":
-            return f"dV_{''.join(data[0])}_{point_name(data[1])}"
-        if kind == "velocity":
-            return f"v_{point_name(data)}"
-        if kind == "dfde":
-            return f"fp_{point_name(data)}"
+        if kind in ("vertex", "dvertex"):
+            fields, shift = data
+            return f"{ARRAY_PREFIX[kind]}_{''.join(fields)}_{point_name(shift)}"
+        if kind in ARRAY_PREFIX:
+            return f"{ARRAY_PREFIX[kind]}_{point_name(data)}"
         return f"{kind}_{data}"
+
+    def band_symbol(self, name, latex, kind, n, shift) -> sp.Symbol:
+        """The real symbol ``{name}{n}_<point>`` of band n at k + shift (LaTeX ``{latex}_{n}(<point>)``)."""
+        shift = tuple(shift)
+        return self._symbol(f"{name}{n}_{point_name(shift)}", rf"{latex}_{{{n}}}({point_latex(shift)})",
+                            (kind, shift, (n,)), real=True)
+
+    def symbol_matrix(self, name, latex, kind, data, shift) -> sp.Matrix:
+        """nbands × nbands distinct complex symbols ``{name}_{n}{m}_<point>`` at k + shift (LaTeX ``{latex}_{nm}(<point>)``)."""
+        shift = tuple(shift)
+        return sp.Matrix(self.nbands, self.nbands, lambda n, m: self._symbol(
+            f"{name}_{n}{m}_{point_name(shift)}", rf"{latex}_{{{n}{m}}}({point_latex(shift)})", (kind, data, (n, m))))
 
     def energy(self, n, shift) -> sp.Symbol:
         """ε_n(k + shift), real."""
-        shift = tuple(shift)
-        return self._symbol(f"e{n}_{point_name(shift)}", rf"\varepsilon_{{{n}}}({point_latex(shift)})",
-                            ("energy", shift, (n,)), real=True)
+        return self.band_symbol("e", r"\varepsilon", "energy", n, shift)
 
     def occupation(self, n, shift) -> sp.Symbol:
         """f_n(k + shift), real."""
-        shift = tuple(shift)
-        return self._symbol(f"f{n}_{point_name(shift)}", rf"f_{{{n}}}({point_latex(shift)})",
-                            ("occupation", shift, (n,)), real=True)
+        return self.band_symbol("f", "f", "occupation", n, shift)
 
     def gamma(self, n) -> sp.Symbol:
         """γ_n, the amplitude damping of band n (k-independent), real."""
@@ -163,10 +169,7 @@ class DensityMatrixTemplate:
         """⟨n, k+s| V_T |m, k+s−Q_T⟩ as a Matrix of distinct complex symbols."""
         T = canonical(fields)
         name = "".join(T)
-        shift = tuple(shift)
-        return sp.Matrix(self.nbands, self.nbands, lambda n, m: self._symbol(
-            f"V_{name}_{n}{m}_{point_name(shift)}", rf"V^{{{name}}}_{{{n}{m}}}({point_latex(shift)})",
-            ("vertex", (T, shift), (n, m))))
+        return self.symbol_matrix(f"V_{name}", rf"V^{{{name}}}", "vertex", (T, tuple(shift)), shift)
 
     def lower_rho_symbol(self, S, shift) -> sp.Matrix:
         """A symbolic stand-in for ρ_S at ``shift`` (ρ_∅ stays diag f_n); used to print the recursion readably."""
@@ -174,10 +177,7 @@ class DensityMatrixTemplate:
         if not S:
             return self.solve((), shift)
         name = "".join(S)
-        shift = tuple(shift)
-        return sp.Matrix(self.nbands, self.nbands, lambda n, m: self._symbol(
-            f"rho_{name}_{n}{m}_{point_name(shift)}", rf"\rho^{{{name}}}_{{{n}{m}}}({point_latex(shift)})",
-            ("rho", (S, shift), (n, m))))
+        return self.symbol_matrix(f"rho_{name}", rf"\rho^{{{name}}}", "rho", (S, tuple(shift)), shift)
 
     # -- Eq. (5) ----------------------------------------------------------------------------------------
     def equation(self, S, shift, lower=None):

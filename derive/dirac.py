@@ -1,6 +1,6 @@
 """The paper's Eq. (10): the skew-scattering term at phonon momentum q = K, derived from the lattice model.
 
-Nothing about λ is typed here. The steps (CONVENTIONS.md §1, §1.1, §1.2, §2, §4; SPEC §1 "K-point form", V9):
+Nothing about λ is typed here. The steps (CONVENTIONS.md §1, §1.1, §1.2, §1.4, §2, §4; V9 of §10):
 
 1. **The model, symbolically, from the same real-space description.** The bonds, sublattice positions, on-site
    energies and the valley K are read as data from :func:`numeric.model.honeycomb.honeycomb_model` (defaults, t′ = 0);
@@ -28,7 +28,7 @@ The result, per valley τ of the k-point and summed, is returned by :func:`deriv
 it: the conduction-band orbital moment m_c(p) (CONVENTIONS.md §3, from the same Dirac matrices), the two cubic
 ω-poles 1/(2ε₀ ∓ ω)³ and the δ each carries (read off by SymPy, not assumed), and the coupling g = β²v_f²/(2a₀⁴).
 derive/generate_dirac.py prints it (generated/dirac_k.py, FORMULAS.md); tests/test_dirac.py compares it with the
-lattice (V9, error O(Δ/t)) and with the printed Eq. (10). Run time ~25 s (``python -m derive.dirac`` prints it).
+lattice (V9, error O(Δ/t)) and with the printed Eq. (10). ``python -m derive.dirac`` prints it with its run time.
 """
 
 from __future__ import annotations

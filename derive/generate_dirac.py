@@ -33,7 +33,7 @@ def dirac_module(form) -> str:
         functions.append((name, src, desc))
     doc = ("The skew-scattering term at phonon momentum q = K in the Dirac limit (paper Eq. 10), derived by\n"
            "derive/dirac.py from the lattice model and the N = 2 skew kernel of derive/q0_expansion.py.\n"
-           "Compared with the lattice kernels by tests/test_dirac.py (SPEC V9).")
+           "Compared with the lattice kernels by tests/test_dirac.py (V9, CONVENTIONS.md §1.4, §10).")
     return codegen.module_source(doc, functions)
 
 

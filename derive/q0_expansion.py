@@ -1,4 +1,5 @@
-"""The q₀ → 0 derivative of θ^s (Eq. 4's ∂_{q₀ℓ}), by explicit first-order rules for matrix elements (SPEC §3).
+"""The q₀ → 0 derivative of θ^s (Eq. 4's ∂_{q₀ℓ}), by explicit first-order rules for matrix elements
+(CONVENTIONS.md §4).
 
 Along a direction ℓ put q₀ = δ ê_ℓ. A k-point k + a q + b q₀ becomes the base point p = k + a q moved by b δ ê_ℓ.
 To first order in δ, with v = ∂_ℓ H in the band basis at p (CONVENTIONS.md §3) and the parallel-transport gauge
@@ -21,36 +22,26 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .density_matrix import (OBSERVABLES, POPULATION_SPLIT, DensityMatrixTemplate, momentum, omega, point_latex,
-                             point_name)
+from .density_matrix import OBSERVABLES, POPULATION_SPLIT, DensityMatrixTemplate, momentum, omega
 
 delta = sp.Symbol("delta", real=True)
 
 
 def velocity(tpl, base) -> sp.Matrix:
     """v^ℓ_nm = ⟨n, p|∂_ℓ H|m, p⟩ at the base point p = k + a q (symbols)."""
-    base = tuple(base)
-    N = tpl.nbands
-    return sp.Matrix(N, N, lambda n, m: tpl._symbol(
-        f"v_{n}{m}_{point_name(base)}", rf"v_{{{n}{m}}}({point_latex(base)})", ("velocity", base, (n, m))))
+    return tpl.symbol_matrix("v", "v", "velocity", tuple(base), base)
 
 
 def dfde(tpl, n, base) -> sp.Symbol:
     """f'(ε_n(p)), the derivative of the occupation with respect to energy (0 at T = 0 in an insulator)."""
-    base = tuple(base)
-    return tpl._symbol(f"fp{n}_{point_name(base)}", rf"f'_{{{n}}}({point_latex(base)})",
-                       ("dfde", base, (n,)), real=True)
+    return tpl.band_symbol("fp", "f'", "dfde", n, base)
 
 
 def dvertex(tpl, fields, shift) -> sp.Matrix:
     """D_nm of the rule above for the vertex of ``fields`` at k + shift (shift = (a, b) before setting q₀ = 0)."""
     T = tuple(fields)
     name = "".join(T)
-    shift = tuple(shift)
-    N = tpl.nbands
-    return sp.Matrix(N, N, lambda n, m: tpl._symbol(
-        f"dV_{name}_{n}{m}_{point_name(shift)}", rf"D^{{{name}}}_{{{n}{m}}}({point_latex(shift)})",
-        ("dvertex", (T, shift), (n, m))))
+    return tpl.symbol_matrix(f"dV_{name}", rf"D^{{{name}}}", "dvertex", (T, tuple(shift)), shift)
 
 
 def base(shift) -> tuple:
@@ -67,24 +58,24 @@ def occupation_rule(tpl, n, shift):
     return tpl.occupation(n, base(shift)) + delta * b * dfde(tpl, n, base(shift)) * velocity(tpl, base(shift))[n, n]
 
 
-def state_rotation(tpl, shift) -> sp.Matrix:
-    """R with |m, p + bδ⟩ = Σ_l |l⟩ (1 + δ R)_lm: R_lm = b v_lm/(ε_m − ε_l) for l ≠ m, 0 on the diagonal."""
+def _rotation(tpl, shift, ket: bool) -> sp.Matrix:
+    """Off-diagonal b v_ij/(ε_j − ε_i) (``ket``) or b v_ij/(ε_i − ε_j) (bra) at the base point of ``shift``."""
     b = shift[1]
     N = tpl.nbands
     p = base(shift)
     v = velocity(tpl, p)
     e = [tpl.energy(n, p) for n in range(N)]
-    return sp.Matrix(N, N, lambda l, m: 0 if l == m else b * v[l, m] / (e[m] - e[l]))
+    return sp.Matrix(N, N, lambda i, j: 0 if i == j else b * v[i, j] / ((e[j] - e[i]) if ket else (e[i] - e[j])))
+
+
+def state_rotation(tpl, shift) -> sp.Matrix:
+    """R with |m, p + bδ⟩ = Σ_l |l⟩ (1 + δ R)_lm: R_lm = b v_lm/(ε_m − ε_l) for l ≠ m, 0 on the diagonal."""
+    return _rotation(tpl, shift, ket=True)
 
 
 def bra_rotation(tpl, shift) -> sp.Matrix:
     """L with ⟨n, p + bδ| = Σ_l (1 + δ L)_nl ⟨l|: L = R†, i.e. L_nl = b v_nl/(ε_n − ε_l) (v Hermitian, ε real)."""
-    b = shift[1]
-    N = tpl.nbands
-    p = base(shift)
-    v = velocity(tpl, p)
-    e = [tpl.energy(n, p) for n in range(N)]
-    return sp.Matrix(N, N, lambda n, l: 0 if l == n else b * v[n, l] / (e[n] - e[l]))
+    return _rotation(tpl, shift, ket=False)
 
 
 def vertex_rule(tpl, fields, shift) -> sp.Matrix:
@@ -115,17 +106,17 @@ def substitution(tpl, expr) -> dict:
 def theta_q0_derivative(tpl: DensityMatrixTemplate, name):
     """(θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ) at q₀ = 0 for the observable ``name``."""
     th = tpl.theta(name)
-    expanded = th.xreplace(substitution(tpl, th))
-    at0 = {delta: 0}
-    value = expanded.xreplace(at0)
-    d_q0 = sp.diff(expanded, delta).xreplace(at0)
-    return value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega)
+    return _q0_tuple(th.xreplace(substitution(tpl, th)))
 
 
 def _q0_tuple(expanded):
+    """(value, ∂_ω, ∂_δ, ∂_δ∂_ω) at δ = 0 of an expression first-order in δ."""
     at0 = {delta: 0}
     value = expanded.xreplace(at0)
-    d_q0 = sp.diff(expanded, delta).xreplace(at0)
+    return _with_omega(value, sp.diff(expanded, delta).xreplace(at0))
+
+
+def _with_omega(value, d_q0):
     return value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega)
 
 
@@ -149,7 +140,7 @@ def split_q0_derivative(tpl: DensityMatrixTemplate, name) -> dict:
                                     sp.Integer(0))),
             ("side_jump", sum((sp.diff(a, delta).xreplace(at0) * o.xreplace(at0) for a, o in zip(na_d, O_d)),
                               sp.Integer(0)))):
-        out[piece] = (value, sp.diff(value, omega), d_q0, sp.diff(d_q0, omega))
+        out[piece] = _with_omega(value, d_q0)
     return out
 
 

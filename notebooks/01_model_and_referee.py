@@ -30,7 +30,7 @@ from numeric.model.tight_binding import displacement, vector_potential
 from numeric.response.moment import mode_moment, to_nuclear_magnetons
 from numeric.model.phonons import Phonons, saito_graphene
 
-model = honeycomb_model()          # t = -2.8 eV, Δ = 1 eV, a0 = 1.42 Å, β = 3.37 (SPEC §2)
+model = honeycomb_model()          # t = -2.8 eV, Δ = 1 eV, a0 = 1.42 Å, β = 3.37 (CONVENTIONS.md §9)
 phonons = Phonons(model.lattice, saito_graphene())
 
 # %% [markdown]

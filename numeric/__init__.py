@@ -9,7 +9,8 @@ The public API (``import numeric``; units: eV, 1/Å, Å, u, K; moments in μ_N p
 - scans: :func:`path` → :class:`PathResult`, :func:`zone_map` → :class:`ZoneMapResult`,
   :func:`band_structure` → :class:`BandStructure`;
 - the paper: :func:`figure2` (Fig. 2 and REPORT.md), :func:`limits` (the analytic limits);
-- :class:`ParameterError`: raised for bad input, with a message naming the parameter and the fix.
+- :class:`ParameterError`: raised for bad input, with a message naming the parameter and the fix;
+  :class:`AccuracyWarning`: a number that may be inaccurate or outside the formalism's validity, with what to change.
 
 The layers below, each a folder (CONVENTIONS.md §0), are implementation and may move:
 
@@ -27,6 +28,7 @@ Importing this package imports neither SymPy nor ``generated/`` (the fast path l
 
 from .api import (
     POINTS,
+    AccuracyWarning,
     BandStructure,
     MomentResult,
     PathResult,
@@ -48,6 +50,7 @@ from .validation import ParameterError
 
 __all__ = [
     "POINTS",
+    "AccuracyWarning",
     "BandStructure",
     "MomentResult",
     "ParameterError",

@@ -18,7 +18,9 @@ Example
 
 from __future__ import annotations
 
+import os
 import time
+import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -35,7 +37,7 @@ from .model.tight_binding import TightBindingModel
 from .model.zone import Wedge, irreducible_wedge, symmetry_group
 from .response.damping import rates_from_paper
 from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
-from .response.problem import LambdaResult, uniform_problem
+from .response.problem import MIN_NK, RELIABLE_NK, LambdaResult, coarse_nk, uniform_problem
 from .validation import ParameterError
 
 DEFAULT_ION_CHARGE = 6.0
@@ -49,6 +51,17 @@ MAP_ETA = (0.02, 0.004, 0.02)
 ACOUSTIC_ENERGY_FLOOR = 1e-4
 """eV; below this a mode is treated as ω = 0, where the moment per phonon (∝ 1/ω) diverges."""
 METHODS = ("generated", "direct")
+DEFAULT_TOLERANCE = 1e-2
+"""``moment`` warns when its k-grid error estimate exceeds this fraction of max|Λ| (CONVENTIONS.md §7)."""
+MEMORY_PER_KPOINT = 40e3
+"""Bytes of peak memory per k-point of one Λ (measured 31 kB generated, 24 kB direct at nk = 24–72, plus margin)."""
+MEMORY_BASE = 100e6
+"""Bytes of peak memory independent of the grid (interpreter, NumPy, the model; measured 47–60 MB)."""
+
+
+class AccuracyWarning(UserWarning):
+    """A result was computed but may be inaccurate or outside the formalism's validity (the message says why and
+    what to change). Also listed in the result's ``warnings``."""
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
 """The moment and its exact split λ = λ^A + λ^NA, λ^NA = λ^SS + λ^SJ (CONVENTIONS.md §1.2)."""
 
@@ -184,7 +197,10 @@ class MomentResult:
     seconds : float
         Wall time of the computation.
     kgrid_error_estimate : float or None
-        With ``tolerance``: max|ΔΛ| / max|Λ| against a 1.5× finer grid.
+        max|Λ(nk) − Λ(3nk/4)| / max|Λ(nk)|, the k-grid error estimate (CONVENTIONS.md §7); None when not computed
+        (``error_estimate=False``) or when nk is too small for a second grid.
+    warnings : list of str
+        What may make the number inaccurate or invalid, each with what to change; empty when there is nothing to say.
     units : dict
         The units of the keys above, in words.
     """
@@ -220,14 +236,13 @@ class MomentResult:
     seconds: float
     units: dict = field(default_factory=lambda: dict(UNITS))
     kgrid_error_estimate: float | None = None
+    warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON object of ``phonon-moment lambda --json``: complex matrices as nested [re, im] pairs."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "kgrid_error_estimate" and value is None:
-                continue
             out[f.name] = _pairs(value) if f.name in _MATRICES else value
         return out
 
@@ -286,9 +301,104 @@ def solve(method: str, problem, omega: float, q, *, resonances: bool = False) ->
                         r["side_jump"], 0.0)
 
 
+def available_memory() -> float | None:
+    """Bytes of memory available now (Linux ``MemAvailable``; the physical memory elsewhere), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return 1024.0 * float(line.split()[1])
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_estimate(nk: int, processes: int = 1) -> float:
+    """Estimated peak memory (bytes) of Λ on an nk×nk grid, in each of ``processes`` processes together."""
+    return processes * (MEMORY_BASE + MEMORY_PER_KPOINT * float(nk) ** 2)
+
+
+def check_memory(nk: int, max_memory_gib: float | None = None, processes: int = 1) -> None:
+    """Refuse before allocating when :func:`memory_estimate` exceeds ``max_memory_gib`` (default: what is
+    available), naming the estimate and the largest nk that fits."""
+    limit = available_memory() if max_memory_gib is None else float(max_memory_gib) * 2**30
+    if limit is None or not np.isfinite(nk):
+        return
+    need = memory_estimate(nk, processes)
+    if need > limit:
+        fits = int(np.sqrt(max(limit / processes - MEMORY_BASE, 0.0) / MEMORY_PER_KPOINT))
+        advice = f"pass nk ≤ {fits}" if fits >= MIN_NK else "no k-grid fits"
+        raise ParameterError(
+            f"nk = {nk} needs about {need / 2**30:.3g} GiB ({processes} process(es) × {nk}² k-points), more than the "
+            f"{limit / 2**30:.3g} GiB {'available' if max_memory_gib is None else 'allowed by max_memory'}: "
+            f"{advice}; use fewer workers or a larger max_memory (--max-memory GIB).")
+
+
+def _kgrid_error(method, model, nk, rates, mu, temperature, omega, q, resonances, Lambda):
+    """The k-grid error estimate of Λ (the convention of the scans: the 3nk/4 grid) and what to warn about it."""
+    notes = []
+    if nk < RELIABLE_NK:
+        notes.append(f"nk = {nk} is below {RELIABLE_NK}, the smallest grid for which the k-grid error estimate is "
+                     "claimed (CONVENTIONS.md §7): the value may be far from converged; increase nk.")
+    coarse = coarse_nk(nk)
+    if coarse == nk:
+        notes.append(f"nk = {nk} is too small for a second grid, so no error estimate was made; use nk ≥ 4.")
+        return None, notes
+    other = solve(method, uniform_problem(model, coarse, rates, mu=mu, temperature=temperature), omega, q,
+                  resonances=resonances).Lambda
+    return float(np.abs(Lambda - other).max() / max(np.abs(Lambda).max(), 1e-300)), notes
+
+
+def _validity(model, problem, q, omega, mu, temperature) -> list:
+    """Warnings for a request outside the formalism's validity, from the bands on the problem's grid."""
+    from .model.bands import diagonalize
+    from .units import kelvin_to_ev
+
+    notes = []
+    e0 = diagonalize(model.hamiltonian(problem.k))[0]
+    eq = diagonalize(model.hamiltonian(problem.k + q))[0]
+    width = float(e0.max() - e0.min())
+    if temperature > 0 and kelvin_to_ev(temperature) > width:
+        notes.append(f"k_B T = {kelvin_to_ev(temperature):.3g} eV exceeds the whole bandwidth ({width:.3g} eV): every "
+                     "band is nearly half filled and the moment nearly vanishes; use a physical temperature.")
+    inside = [n for n in range(e0.shape[-1]) if e0[:, n].min() < mu < e0[:, n].max()]
+    if inside and temperature == 0:
+        notes.append(f"mu = {mu} eV lies inside band {inside[0]} (a metal) at T = 0: the Fermi surface is sampled by "
+                     "the k-grid alone, so the sum converges slowly and the two methods differ until it does; "
+                     "check the error estimate, increase nk, or set a temperature.")
+    occupied, empty = e0 < mu, e0 > mu
+    if not inside and occupied.any() and empty.any():
+        top = np.where(occupied, e0, -np.inf).max(axis=-1)
+        gap = min(float((np.where(empty, e0, np.inf).min(axis=-1) - top).min()),
+                  float((np.where(eq > mu, eq, np.inf).min(axis=-1) - top).min()))
+        if abs(omega) >= gap:
+            notes.append(f"ħω = {omega:g} eV reaches the smallest direct gap on the grid ({gap:.4g} eV): real interband "
+                         "absorption makes the expansion resonant, so the number is outside the formalism's validity "
+                         "(the paper's phonons lie far below the gap); use ħω below the gap.")
+    return notes
+
+
+def _require_finite(res, model, q, omega) -> None:
+    """Refuse a non-finite Λ, naming the parameters far outside any physical range where there are some."""
+    if all(np.all(np.isfinite(x)) for x in (res.Lambda, res.adiabatic, res.side_jump) if x is not None):
+        return
+    d = model.describe()
+    big = [f"{name} = {v:.3g}" for name, values in (("onsite", d["onsite"]), ("beta", [h["beta"] for h in d["hoppings"]]),
+                                                   ("t", [abs(complex(*h["t0"])) for h in d["hoppings"]]))
+           for v in sorted(set(values)) if abs(v) > 1e3]
+    cause = (f"the model parameter(s) {', '.join(big)} overflow the vertices; pass physical values (|t|, Δ of a few "
+             "eV, β of order 1–10)") if big else ("a resonance the damping does not regularize; increase eta or move "
+                                                  "q off the singular point")
+    raise ParameterError(f"Λ is not finite at q = {[round(float(x), 6) for x in q]} 1/Å, ħω = {omega:g} eV: {cause}.")
+
+
 def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=DEFAULT_ETA, omega: float | None = None,
            nk: int = 48, method: str = "generated", resonances: bool = True, mu: float = 0.0,
-           temperature: float = 0.0, ion_charge=None, tolerance: float | None = None) -> MomentResult:
+           temperature: float = 0.0, ion_charge=None, tolerance: float | None = None, error_estimate: bool = True,
+           max_memory_gib: float | None = None) -> MomentResult:
     """The magnetic moment of one phonon mode, from Λ^{ab}_zz of the paper's Eq. (4), and its exact split.
 
     m_ν = (iħ/2) Σ_ab (Λ^{ab} + Λ^{ba}) (e^a × e^{b*})_z / √(M_a M_b) per phonon quantum (CONVENTIONS.md §5), with
@@ -324,11 +434,20 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         The ions' charge in e for ``ionic_muN`` (one number for all, or one per atom); default: the atoms' charges of
         a model file (``phonons.force_constants.charges``), else 6 (bare carbon).
     tolerance : float, optional
-        Also compute Λ on a 1.5× finer grid and raise :class:`ParameterError` if max|ΔΛ|/max|Λ| exceeds it.
+        Raise :class:`ParameterError` if the k-grid error estimate exceeds it; without it, an estimate above
+        :data:`DEFAULT_TOLERANCE` gives an :class:`AccuracyWarning`.
+    error_estimate : bool
+        Compute the k-grid error estimate max|Λ(nk) − Λ(3nk/4)| / max|Λ(nk)| (the convention of ``path`` and
+        ``zone_map``; CONVENTIONS.md §7). It costs about 60 % more; off, ``kgrid_error_estimate`` is None.
+    max_memory_gib : float, optional
+        Refuse a grid whose estimated peak memory exceeds this (GiB); default: the memory available now.
 
     Returns
     -------
     MomentResult
+        With ``warnings``: what may make the number inaccurate or invalid (also issued as :class:`AccuracyWarning`):
+        a k-grid estimate above the tolerance, ħω at or above the smallest direct gap (real interband absorption: the
+        expansion is resonant), a metal at T = 0 (μ inside a band), k_B T beyond the bandwidth.
     """
     q = resolve_q(model.lattice, q)
     eta_p, eta_c, eta_v = _eta(eta)
@@ -346,9 +465,13 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
             "phonon diverges as 1/ω; choose an optical branch or a q away from Γ.")
     rates = rates_from_paper(eta_p, eta_c, eta_v, model.nsub)
     resonances = bool(resonances) and method == "generated"
+    check_memory(nk, max_memory_gib)
     t0 = time.perf_counter()
-    res = solve(method, uniform_problem(model, nk, rates, mu=mu, temperature=temperature), omega, q,
-                resonances=resonances)
+    problem = uniform_problem(model, nk, rates, mu=mu, temperature=temperature)
+    notes = _validity(model, problem, q, omega, mu, temperature)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # a non-finite Λ is refused just below
+        res = solve(method, problem, omega, q, resonances=resonances)
+    _require_finite(res, model, q, omega)
     e, masses = vectors[:, b], phonons.force_constants.masses
     part = {name: to_nuclear_magnetons(mode_moment(getattr(res, name), e, masses).real)
             for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")}
@@ -359,16 +482,19 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
             ion_charge = ion_charge[0]
     charges = np.broadcast_to(np.asarray(ion_charge, float), (model.natoms,))
     kgrid_error = None
-    if tolerance is not None:
-        finer = int(np.ceil(1.5 * nk))
-        fine = solve(method, uniform_problem(model, finer, rates, mu=mu, temperature=temperature), omega, q,
-                     resonances=resonances)
-        # judged on Λ (the moment of a linearly polarized mode is zero, so its relative change is meaningless)
-        kgrid_error = float(np.abs(fine.Lambda - res.Lambda).max() / max(np.abs(fine.Lambda).max(), 1e-300))
-        if kgrid_error > tolerance:
-            raise ParameterError(
-                f"nk = {nk} is too coarse for tolerance {tolerance}: Λ changes by {kgrid_error:.2e} (relative to "
-                f"max|Λ|) at nk = {finer}; increase nk (try {2 * nk}).")
+    if error_estimate or tolerance is not None:
+        kgrid_error, more = _kgrid_error(method, model, nk, rates, mu, temperature, omega, q, resonances, res.Lambda)
+        notes += more
+        limit = DEFAULT_TOLERANCE if tolerance is None else tolerance
+        if kgrid_error is not None and kgrid_error > limit:
+            message = (f"nk = {nk} is too coarse for tolerance {limit:g}: the k-grid error estimate is "
+                       f"{kgrid_error:.2e} of max|Λ| (Λ on nk = {coarse_nk(nk)} against nk = {nk}); increase nk "
+                       f"(try {2 * nk}).")
+            if tolerance is not None:
+                raise ParameterError(message)
+            notes.append(message)
+    for note in notes:
+        warnings.warn(note, AccuracyWarning, stacklevel=2)
     return MomentResult(
         q=[float(x) for x in q], omega=omega, branch=b,
         total=to_nuclear_magnetons(m.real), total_dissipative=to_nuclear_magnetons(m.imag),
@@ -382,7 +508,7 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         moment_muB=to_bohr_magnetons(m.real), method=method, resonances=resonances, nk=int(nk),
         fd_error_Lambda=res.fd_error if np.isfinite(res.fd_error) else None,
         theta_at_zero_q0={k: (float(v) if np.isfinite(v) else None) for k, v in res.theta_at_zero_q0.items()}, eta={"p": eta_p, "c": eta_c, "v": eta_v},
-        seconds=time.perf_counter() - t0, kgrid_error_estimate=kgrid_error)
+        seconds=time.perf_counter() - t0, kgrid_error_estimate=kgrid_error, warnings=notes)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,8 +518,9 @@ ERROR_CONVENTION = "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred gr
 
 
 def _scan(model, phonons, q, *, branch, eta, nk, mu, temperature, resonances, workers, progress, desc):
-    from .apps.scan import scan_branch
+    from .apps.scan import default_workers, scan_branch
     b = branch_index(branch, 2 * model.natoms)
+    check_memory(nk, processes=min(default_workers() if workers is None else max(1, int(workers)), len(q)))
     return scan_branch(model, phonons, q, branch=b, etas=[_eta(eta)], nk=nk, mu=mu, temperature=temperature,
                        workers=workers, progress=progress, desc=desc, resonances=resonances)
 
@@ -622,13 +749,10 @@ class BandStructure:
 
 def band_structure(model: TightBindingModel, phonons: Phonons, *, npath: int = 80, nmap: int = 201) -> BandStructure:
     """Bands and phonons along Γ–K–M–Γ (``npath`` points per segment) and the valence band on an nmap×nmap mesh."""
-    from .model.bands import band_data
+    from .model.bands import band_data, valence_isoenergy
 
     zpath = high_symmetry_path(model.lattice, ("G", "K", "M", "G"), npath)
-    span = 1.25 * np.linalg.norm(model.lattice.point("K"))
-    axis = np.linspace(-span, span, nmap)
-    kx, ky = np.meshgrid(axis, axis, indexing="xy")
-    valence = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
+    kx, ky, valence = valence_isoenergy(model, nmap)
     energies, _ = phonons.modes(zpath.k)
     return BandStructure(zpath, band_data(model, zpath.k).energies, 1e3 * energies, kx, ky, valence, model)
 
@@ -646,6 +770,7 @@ def figure2(out, model: TightBindingModel | None = None, phonons: Phonons | None
     """
     from .apps.figure2 import Settings
     from .apps.figure2 import figure2 as _figure2
+    from .output.files import staged_folder
 
     model = model or honeycomb_model()
     phonons = phonons or graphene_phonons(model)
@@ -653,7 +778,8 @@ def figure2(out, model: TightBindingModel | None = None, phonons: Phonons | None
         s = Settings(nk=8, nq=6, npath=3, nk_integrand=12, nmap=41, workers=workers, resonances=resonances)
     else:
         s = Settings(nk=nk, nq=nq, npath=npath, nk_integrand=nk_integrand, workers=workers, resonances=resonances)
-    return _figure2(out, model, phonons, s, model_parameters)
+    with staged_folder(out, "out") as stage:       # all panels move into ``out`` together, or none does
+        return _figure2(stage, model, phonons, s, model_parameters)
 
 
 def limits(nk: int = 24, quick: bool = False) -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 import numpy as np
 
@@ -22,7 +23,7 @@ HONEYCOMB_DEFAULTS = {"t": -2.8, "delta": 1.0, "tprime": 0.0, "beta": 3.37, "a0"
 
 
 def _model_args(p, *, model_file: bool = True):
-    g = p.add_argument_group("electronic model (defaults: the paper's gapped graphene)")
+    g = p.add_argument_group("electronic model (defaults: the paper's gapped graphene, CONVENTIONS.md §9)")
     if model_file:
         g.add_argument("--model", default=None, metavar="FILE|NAME",
                        help="a TOML model file (README: 'Your own model') or a shipped model's name (phonon-moment "
@@ -70,6 +71,30 @@ def _options(args) -> dict:
     return {k: v for k, v in vars(args).items() if k != "func"}
 
 
+OUTPUTS = {"bands": ("electron_bands", "valence_isoenergy", "phonon_dispersion"), "path": ("path.",),
+           "map": ("map.", "map_"), "figure2": ("panel_", "REPORT.md", "summary.json")}
+"""The names each command writes into --out (a rerun replaces them)."""
+
+
+def _announce_overwrites(args, stems) -> None:
+    from .output.files import existing_outputs, output_folder
+
+    output_folder(args.out)                 # a clear error now, not after the computation
+    old = existing_outputs(args.out, stems)
+    if old:
+        shown = ", ".join(old[:6]) + (f", … ({len(old)} files)" if len(old) > 6 else "")
+        print(f"phonon-moment {args.command}: {args.out} already holds {shown}: they will be replaced when this run "
+              "finishes (an interrupted run leaves them as they are).", file=sys.stderr)
+
+
+def _staged(args, stems):
+    """Write a command's files into a staging folder inside --out, moved into place only when all succeeded."""
+    from .output.files import staged_folder
+
+    _announce_overwrites(args, stems)
+    return staged_folder(args.out)
+
+
 # --------------------------------------------------------------------------------------------------
 def cmd_bands(args) -> int:
     """Electronic bands, valence iso-energy contours (Fig. 2a), phonon dispersion; PNG + data."""
@@ -78,9 +103,9 @@ def cmd_bands(args) -> int:
     model, ph = _system(args)
     caption = (f"model file {args.model}" if args.model else
                f"t={args.t} eV, Δ={args.delta} eV, t′={args.tprime} eV, a0={args.a0} Å; phonons: Saito shells 1–3")
-    out = band_structure(model, ph, npath=args.npath, nmap=args.nmap).save(args.out, {"options": _options(args)},
-                                                                             caption)
-    print(f"wrote {out}/: electron_bands, valence_isoenergy, phonon_dispersion (.png, .npz, .json)")
+    with _staged(args, OUTPUTS["bands"]) as stage:
+        band_structure(model, ph, npath=args.npath, nmap=args.nmap).save(stage, {"options": _options(args)}, caption)
+    print(f"wrote {args.out}/: electron_bands, valence_isoenergy, phonon_dispersion (.png, .npz, .json)")
     for label in ("G", "K", "M"):
         e, _ = ph.modes(model.lattice.point(label))
         shown = ", ".join(f"{1e3 * x:7.2f}" for x in np.clip(e, 0, None))
@@ -97,11 +122,13 @@ def lambda_at(args) -> dict:
     q = args.point if args.point is not None else args.q
     return moment(model, phonons, q, branch=args.branch, eta=_eta(args), omega=args.omega, nk=args.nk,
                   method=args.method, resonances=not args.no_resonances, mu=args.mu, temperature=args.temperature,
-                  ion_charge=args.ion_charge, tolerance=args.tolerance).to_dict()
+                  ion_charge=args.ion_charge, tolerance=args.tolerance, max_memory_gib=args.max_memory).to_dict()
 
 
 def cmd_lambda(args) -> int:
     out = lambda_at(args)
+    for note in out["warnings"]:
+        print(f"phonon-moment lambda: warning: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(out))
         return 0
@@ -119,8 +146,8 @@ def cmd_lambda(args) -> int:
           f"{out['moment_muN'] + out['ionic_muN']:+.6e} μ_N")
     print(f"  split (CONVENTIONS.md §1.2): adiabatic {out['adiabatic']:+.6e}, non-adiabatic {out['nonadiabatic']:+.6e} "
           f"= skew scattering {out['skew_scattering']:+.6e} + side jump {out['side_jump']:+.6e} μ_N")
-    if "kgrid_error_estimate" in out:
-        print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} (relative)")
+    if out["kgrid_error_estimate"] is not None:
+        print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} of max|Λ| (nk against 3nk/4)")
     if out["method"] == "direct":
         print(f"finite-difference error of Λ: {out['fd_error_Lambda']:.1e}")
     print(f"{out['seconds']:.2f} s")
@@ -133,11 +160,12 @@ def cmd_path(args) -> int:
     from .api import PARTS, path
 
     model, phonons = _system(args)
-    result = path(model, phonons, npath=args.npath, branch=args.branch, eta=_eta(args),
-                  nk=args.nk, mu=args.mu, temperature=args.temperature, resonances=not args.no_resonances,
-                  workers=args.workers)
-    out = result.save(args.out, {"options": _options(args)})
-    print(f"wrote {out}/path.png, path.csv, path.npz, path.json")
+    with _staged(args, OUTPUTS["path"]) as stage:
+        result = path(model, phonons, npath=args.npath, branch=args.branch, eta=_eta(args),
+                      nk=args.nk, mu=args.mu, temperature=args.temperature, resonances=not args.no_resonances,
+                      workers=args.workers)
+        result.save(stage, {"options": _options(args)})
+    print(f"wrote {args.out}/path.png, path.csv, path.npz, path.json")
     scan = result.scan
     for label, i in zip(result.path.labels, range(0, len(result.q), args.npath)):
         m = {p: scan.moment[p][0][i] for p in PARTS}
@@ -153,11 +181,13 @@ def cmd_map(args) -> int:
     from .api import PARTS, zone_map
 
     model, phonons = _system(args)
-    result = zone_map(model, phonons, nq=args.nq, branch=args.branch, eta=_eta(args), nk=args.nk, mu=args.mu,
-                      temperature=args.temperature, resonances=not args.no_resonances, workers=args.workers)
-    out = result.save(args.out, {"options": _options(args)})
+    with _staged(args, OUTPUTS["map"]) as stage:
+        result = zone_map(model, phonons, nq=args.nq, branch=args.branch, eta=_eta(args), nk=args.nk,
+                          mu=args.mu, temperature=args.temperature, resonances=not args.no_resonances,
+                          workers=args.workers)
+        result.save(stage, {"options": _options(args)})
     fields = result.moments()
-    print(f"wrote {out}/map.npz, map.json, " + ", ".join(f"map_{p}.png" for p in PARTS))
+    print(f"wrote {args.out}/map.npz, map.json, " + ", ".join(f"map_{p}.png" for p in PARTS))
     print("  max |m| (μ_N): " + ", ".join(f"{p} {np.abs(fields[f'{p}_muN']).max():.4e}" for p in PARTS))
     return 0
 
@@ -168,6 +198,7 @@ def cmd_figure2(args) -> int:
 
     model, phonons = _system(args)
     parameters = {k: getattr(args, k) for k in ("t", "delta", "tprime", "beta", "a0", "mu", "temperature")}
+    _announce_overwrites(args, OUTPUTS["figure2"])
     summary = figure2(args.out, model, phonons, quick=args.quick, nk=args.nk, nq=args.nq, npath=args.npath,
                       nk_integrand=args.nk_integrand, resonances=not args.no_resonances, workers=args.workers,
                       model_parameters=parameters)
@@ -240,7 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(p)
     p.add_argument("--nk", type=int, default=48, help="k-grid nk×nk (default 48)")
     p.add_argument("--tolerance", type=float, default=None, metavar="REL",
-                   help="fail unless the moment changes by less than REL (relative) on a 1.5× finer grid")
+                   help="fail unless the k-grid error estimate max|Λ(nk) − Λ(3nk/4)|/max|Λ| is below REL (without it, "
+                        "an estimate above 1e-2 gives a warning)")
+    p.add_argument("--max-memory", type=float, default=None, metavar="GIB",
+                   help="refuse a k-grid whose estimated memory exceeds GIB (default: the memory available)")
     p.add_argument("--method", choices=["direct", "generated"], default="generated",
                    help="'generated' (default): the kernels derived by SymPy (phonon-moment derive), q₀-derivative "
                         "analytic; 'direct': the referee solving Eq. 5 numerically (reports its finite-difference error)")
@@ -307,10 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .api import AccuracyWarning
+
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AccuracyWarning)        # the commands print them (and --json lists them)
+            return args.func(args)
     except ParameterError as exc:
         parser.exit(2, f"phonon-moment {args.command}: error: {exc}\n")
+    except KeyboardInterrupt:
+        print(f"phonon-moment {args.command}: interrupted; no partial output was left in place.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -37,11 +37,6 @@ def force_constant_from_1e4_dyn_per_cm(value: float) -> float:
     return value * 1e4 * DYN_PER_CM_IN_N_PER_M / EV_PER_A2_IN_N_PER_M
 
 
-def phonon_energy_ev(eigenvalue: float) -> float:
-    """ħω in eV from an eigenvalue of the mass-reduced dynamical matrix in eV/(Å² u)."""
-    return math.copysign(math.sqrt(abs(eigenvalue) * PHONON_ENERGY2), eigenvalue)
-
-
 def kelvin_to_ev(temperature_k: float) -> float:
     """k_B T in eV."""
     return temperature_k * K_B_EV_PER_K

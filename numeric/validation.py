@@ -46,10 +46,3 @@ def grid_size(name: str, value, *, minimum: int = 1) -> int:
     if n != value or n < minimum:
         raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}: increase {name}.")
     return n
-
-
-def all_finite(name: str, result: np.ndarray, *, hint: str) -> np.ndarray:
-    """Raise instead of returning a result that contains NaN or inf."""
-    if not np.all(np.isfinite(result)):
-        raise FloatingPointError(f"{name} contains non-finite values: {hint}.")
-    return result

@@ -1,14 +1,12 @@
-"""V7: the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer moment (SPEC §4), at Γ and,
-with displacements modulated at K (numeric/verify/supercell.py ``born_oppenheimer_moment``), at K.
+"""V7 (CONVENTIONS.md §10): the referee's λ in the adiabatic limit against the magnetic-supercell Born–Oppenheimer
+moment, at Γ and, with displacements modulated at K (numeric/verify/supercell.py ``born_oppenheimer_moment``), at K.
 
 The supercell (numeric/verify/supercell.py) puts n flux quanta through an L×L torus with Peierls phases, computes the molecular
 Berry curvature of the filled bands for uniform sublattice displacements, and λ_BO = ½ ∂Ω_xy/∂B by a fit over n: no
 perturbation theory in A, so it checks the referee's q₀ expansion and the combination of θ's (CONVENTIONS.md §8).
 
-Measured convergence of λ^{AA}_BO (t′ = 0.3 eV, equilibrium Peierls path, odd fit in B over n = 1..3; run
-``python tests/benchmarks/bench_supercell.py`` for the table): L = 24: −0.752327, L = 36: −0.752488,
-L = 48: −0.752496; referee (nk = 48, ω = 2 meV, η → 0): −0.752497. The test uses L = 24, whose fit error
-(2.3e-4 relative against L = 48) sets BO_FIT.
+The values and their convergence with L are in CONVENTIONS.md §8 (``python tests/benchmarks/bench_supercell.py``
+prints the table). The test uses L = 24, whose fit error (2.3e-4 relative against L = 48) sets BO_FIT.
 """
 
 import numpy as np
@@ -73,9 +71,8 @@ def test_modulated_supercell_at_gamma_is_the_uniform_one(gauge_covariant_model):
 
 
 def test_V7_lambda_A_equals_born_oppenheimer_at_K(gauge_covariant_model, bo_at_K):
-    """V7 away from Γ: λ^A at q = K in the adiabatic limit (generated, nk = 48: 9.514615 against 9.514612 at nk = 96…192)
-    against the ε_ij part of the curvature of displacements modulated at K (L = 24: 9.514499, relative 1.2e-5; L = 12:
-    9.4e-4), per sublattice pair, Λ^{AB} = 0 included."""
+    """V7 away from Γ: λ^A at q = K in the adiabatic limit (generated, nk = 48) against the ε_ij part of the curvature
+    of displacements modulated at K (L = 24), per sublattice pair, Λ^{AB} = 0 included (values: CONVENTIONS.md §8)."""
     K = gauge_covariant_model.lattice.point("K")
     pb = uniform_problem(gauge_covariant_model, 48, ADIABATIC["rates"])
     lam = lambda_generated_rates(pb, ADIABATIC["omega"], K, [pb.rates])[0]["adiabatic"]
@@ -97,8 +94,7 @@ def test_a_K_phonon_has_a_born_oppenheimer_moment_beyond_eq4(bo_at_K):
 def test_the_whole_tensor_gives_the_born_oppenheimer_moment_at_K(gauge_covariant_model, bo_at_K):
     """The finding by a second route: the referee's tensor T^{ab}_{k₁k₂} before Eq. (4)'s ε_{k₁k₂} contraction
     (numeric.response.direct.lambda_tensor, nk = 48) gives, through tensor_mode_moment, the supercell's whole Born–Oppenheimer
-    moment of every polarization at K (measured: 19.16610, −0.358328, 57.17956, 9.460612, 3.040270 against L = 24's
-    19.16586, −0.35832, 57.17885, 9.46049, 3.04023), and its ε contraction is Λ."""
+    moment of every polarization at K (values: CONVENTIONS.md §8), and its ε contraction is Λ."""
     model = gauge_covariant_model
     K = model.lattice.point("K")
     pb = uniform_problem(model, 48, ADIABATIC["rates"])

@@ -10,6 +10,7 @@ import pytest
 import numeric
 from numeric.cli import main
 
+pytestmark = pytest.mark.filterwarnings("ignore::numeric.api.AccuracyWarning")   # small grids on purpose
 NK = 9                       # small grids: these tests check plumbing and agreement, not convergence
 EXACT = 1e-12                # the same computation by two routes: agreement to rounding
 

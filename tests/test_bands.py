@@ -1,4 +1,4 @@
-"""Band data against independent routes (issue: foundation; CONVENTIONS.md §3).
+"""Band data against independent routes (CONVENTIONS.md §3).
 
 - closed-form 2×2 solution vs numpy.linalg.eigh;
 - Berry curvature and orbital moment vs gauge-invariant finite differences of band projectors
@@ -11,9 +11,9 @@
 import numpy as np
 import pytest
 
-from numeric.model.bands import BandData, band_data, diagonalize, eigh2
+from numeric.model.bands import BandData, band_data, diagonalize, eigh2, valence_isoenergy
 from numeric.validation import ParameterError
-from numeric.model.honeycomb import honeycomb_model
+from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
 
 EXACT = 1e-12
 FD_STEP = 1e-4
@@ -155,3 +155,17 @@ def test_degenerate_bands_raise_a_named_error():
     bd = band_data(model, model.lattice.point("K")[None])
     with pytest.raises(ParameterError, match="delta"):
         bd.berry_curvature()
+
+
+def test_valence_isoenergy_map_tops_out_at_the_gap_edge_near_K():
+    """Fig. 2(a)'s map: the mesh reaches past the zone corner K, the valence band stays below −Δ (t′ = 0: its maximum
+    −Δ is at K, K′) and reaches −√(Δ² + (v_F h)²) on a mesh of step h (some mesh point lies within h/√2 of K)."""
+    par = HoneycombParameters(delta=0.5)
+    n = 101
+    kx, ky, ev = valence_isoenergy(honeycomb_model(par), n)
+    assert ev.shape == kx.shape == ky.shape == (n, n)
+    assert kx.max() > np.linalg.norm(honeycomb_model(par).lattice.point("K"))
+    v_f, h = 1.5 * abs(par.t) * par.a0, kx[0, 1] - kx[0, 0]
+    assert -np.hypot(par.delta, v_f * h) < ev.max() <= -par.delta + EXACT, ev.max()
+    with pytest.raises(ParameterError, match="iso-energy"):
+        valence_isoenergy(honeycomb_model(par), 1)

@@ -1,4 +1,4 @@
-"""The command line as a contract (issue: referee §2; foundation §4): keys, units, files, and named errors."""
+"""The command line as a contract (CONVENTIONS.md §7): keys, units, files, and named errors."""
 
 import json
 

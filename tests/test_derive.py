@@ -367,15 +367,19 @@ def rule_setup():
     return pb, q, _Inputs(pb, q, np.zeros(2))
 
 
+def _rule_case(rule_setup, ell):
+    """(problem, q, inputs at q₀ = 0, a fresh template, its symbol values along ℓ, the step H ê_ℓ)."""
+    pb, q, base = rule_setup
+    tpl = DensityMatrixTemplate(2)
+    return pb, q, base, tpl, _rule_values(tpl, base, ell), np.eye(2)[ell] * H
+
+
 @pytest.mark.parametrize("ell", [0, 1])
 def test_energy_and_occupation_rules(rule_setup, ell):
     from derive import q0_expansion as qx
     from numeric.response.fast import _Inputs
 
-    pb, q, base = rule_setup
-    tpl = DensityMatrixTemplate(2)
-    values = _rule_values(tpl, base, ell)
-    e = np.eye(2)[ell] * H
+    pb, q, base, tpl, values, e = _rule_case(rule_setup, ell)
     plus, minus = _Inputs(pb, q, e), _Inputs(pb, q, -e)
     for shift in [(0, 1), (1, 1), (-1, -1)]:
         for n in range(2):
@@ -391,10 +395,7 @@ def test_parallel_transport_state_rule(rule_setup, ell):
     from derive import q0_expansion as qx
     from numeric.response.fast import _Inputs
 
-    pb, q, base = rule_setup
-    tpl = DensityMatrixTemplate(2)
-    values = _rule_values(tpl, base, ell)
-    e = np.eye(2)[ell] * H
+    pb, q, base, tpl, values, e = _rule_case(rule_setup, ell)
     for shift in [(0, 1), (1, -1)]:
         U0 = base.band((shift[0], 0))[1]
         Up = _gauge_fixed(_Inputs(pb, q, e).band(shift)[1], U0)
@@ -416,10 +417,7 @@ def test_vertex_rule(rule_setup, ell, fields, shift):
     from derive import q0_expansion as qx
     from numeric.response.fast import _Inputs
 
-    pb, q, base = rule_setup
-    tpl = DensityMatrixTemplate(2)
-    values = _rule_values(tpl, base, ell)
-    e = np.eye(2)[ell] * H
+    pb, q, base, tpl, values, e = _rule_case(rule_setup, ell)
     dT = tuple(sum(qx.momentum([f])[i] for f in fields) for i in range(2))
     right = (shift[0] - dT[0], shift[1] - dT[1])
     fixed = []

@@ -1,4 +1,5 @@
-"""V9 (SPEC §4): the derived K-point form of the skew-scattering term (paper Eq. 10) against the lattice.
+"""V9 (CONVENTIONS.md §1.4, §10): the derived K-point form of the skew-scattering term (paper Eq. 10) against the
+lattice.
 
 The derived form is generated/dirac_k.py (printed by derive/dirac.py via ``python -m derive``; its drift is checked by
 tests/test_derive.py). The lattice integrand is numeric.response.fast.lambda_generated's "skew_scattering" on a Problem with a

@@ -1,4 +1,5 @@
-"""SPEC V2: the paper's Eq. (7)–(8), typed here from band data, against the derived λ^SS and λ^SJ (CONVENTIONS.md §1.2).
+"""V2 (CONVENTIONS.md §10): the paper's Eq. (7)–(8), typed here from band data, against the derived λ^SS and λ^SJ
+(CONVENTIONS.md §1.2).
 
 Eq. (7) is typed below (:func:`eq7`) as a k-resolved NumPy integrand from band data (:mod:`numeric.model.bands`) and the
 vertices of :mod:`numeric.model.tight_binding`; nothing is imported from ``derive/`` or ``generated/`` for it. The derived side is
@@ -392,7 +393,7 @@ def test_the_split_belongs_to_bloch_convention_I(name, q):
     assert abs(shift / CONVENTION_SHIFT[(name, q)] - 1) < 0.1, f"{name}, q={q}: {shift:.3g}"
 
 
-V6_PH = 1e-6                  # SPEC V6: with t′ = 0 and η_c = η_v the side jump should be ≤ V6_PH max|skew term|
+V6_PH = 1e-6                  # V6 (CONVENTIONS.md §10): side jump ≤ V6_PH max|skew term| with t′ = 0, η_c = η_v
 
 
 def test_eq7_side_jump_survives_particle_hole_symmetry():

@@ -13,6 +13,8 @@ from numeric.response.damping import rates_from_paper
 from numeric.response.fast import lambda_generated
 from numeric.response.problem import uniform_problem
 
+pytestmark = pytest.mark.filterwarnings("ignore::numeric.api.AccuracyWarning")   # small grids on purpose
+
 EXACT = 1e-12                # eV: the same Hamiltonian written two ways
 DYNAMICAL = 1e-10            # relative: phonopy's dynamical matrix against ours (the bound)
 LAMBDA = 1e-10               # relative: Λ of the two constructions (same k-grid, same kernels)

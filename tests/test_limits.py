@@ -1,5 +1,5 @@
 """The analytic limits as `phonon-moment limits` measures them (numeric/verify/limits.py): V5 on the referee's total against the
-generated λ^A, and the V7 exponent of the adiabatic correction (SPEC §4).
+generated λ^A, and the V7 exponent of the adiabatic correction (CONVENTIONS.md §10).
 
 The paper says the correction to λ^A starts at ω/ε₀; Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at q = Γ the
 diagonal Λ^{aa} is even in ω and the correction is O(ω²). The measured exponent decides (CONVENTIONS.md §8).

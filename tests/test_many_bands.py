@@ -12,6 +12,8 @@ from numeric.response.direct import lambda_matrix
 from numeric.response.fast import lambda_generated
 from numeric.response.problem import uniform_problem
 
+pytestmark = pytest.mark.filterwarnings("ignore::numeric.api.AccuracyWarning")   # small grids on purpose
+
 REFEREE = 1e-8           # relative to max|Λ|: the referee's q₀ finite difference (Richardson, O(step⁴)) against the kernels
 NK = 5
 A0 = 1.42

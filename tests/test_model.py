@@ -1,4 +1,4 @@
-"""The model's vertices against independent constructions (issue: foundation; CONVENTIONS.md §2, §4).
+"""The model's vertices against independent constructions (CONVENTIONS.md §2, §4).
 
 - q = 0: finite differences of the Bloch Hamiltonian of a rigidly displaced model / of H(k + A);
 - commensurate q (K, M): derivatives of a real-space 6×6 supercell Hamiltonian with a frozen phonon and a

@@ -10,6 +10,8 @@ import numeric
 from numeric.cli import main
 from numeric.model.model_file import SHIPPED, parse_model, read_model_file, shipped_models
 
+pytestmark = pytest.mark.filterwarnings("ignore::numeric.api.AccuracyWarning")   # small grids on purpose
+
 ROUNDING = 1e-12             # relative: the file's bonds are summed in another order than the built-in model's
 ROUNDING_FD = 1e-8           # the referee's q₀ finite difference amplifies that rounding (step 2e-4 1/Å)
 NK = 9
@@ -30,7 +32,7 @@ def test_shipped_paper_file_gives_the_default_json(capsys, method):
     for key, value in default.items():
         if key in ("seconds", "units", "theta_at_zero_q0", "fd_error_Lambda"):
             continue
-        if isinstance(value, (str, bool, dict)) or value is None:
+        if isinstance(value, (str, bool, dict)) or value is None or key == "warnings":
             assert value == from_file[key], key
         else:
             a, b = np.array(value, float), np.array(from_file[key], float)

@@ -125,10 +125,9 @@ SAITO_REFERENCE_MEV = {
 def test_saito_graphene_frequencies(label):
     """ħω of graphene with the Saito–Dresselhaus–Dresselhaus in-plane fit, shells 1–3.
 
-    Force constants: R. Saito, G. Dresselhaus, M. S. Dresselhaus, *Physical Properties of Carbon
-    Nanotubes* (1998), ch. 9, in 10⁴ dyn/cm: (36.50, 24.50), (8.80, −3.23), (3.00, −5.25); a0 = 1.42 Å,
-    M = 12.011 u. Reference values: a quick independent check recorded in the project spec for exactly
-    this truncation (in-plane, three shells). The tolerance (1.5 meV) covers the rounding of that record.
+    Force constants, masses and a0: the defaults of CONVENTIONS.md §9. Reference values: an independent quick check
+    of exactly this truncation (in-plane, three shells), stated in CONVENTIONS.md §9. The tolerance (1.5 meV) covers
+    the rounding of that record.
     """
     lattice, ph = model()
     energies, _ = ph.modes(lattice.point(label))

@@ -1,4 +1,5 @@
-"""The referee and the vertices on random N-band models (SPEC §4 V2's model family), away from any honeycomb symmetry."""
+"""The referee and the vertices on random N-band models (the model family of V2, CONVENTIONS.md §10), away from any
+honeycomb symmetry."""
 
 import numpy as np
 import pytest
@@ -45,18 +46,11 @@ def test_reciprocity_on_a_three_band_model_without_time_reversal():
     assert np.abs(r.current_route - r.force_route).max() < RECIPROCITY * np.abs(r.Lambda).max()
 
 
-def test_three_band_thetas_are_gauge_invariant(monkeypatch):
-    import numeric.response.direct as direct
+def test_three_band_thetas_are_gauge_invariant(random_gauge):
     m = random_model(3, 0)
     pb = uniform_problem(m, 6, Rates(0.03, (0.01, 0.02, 0.015)), mu=gap_midpoint(m))
     ref = response_functions(pb, 0.05, [0.3, -0.2], [1e-3, 0.0])
-    original = direct.diagonalize
-
-    def rephased(H):
-        e, U = original(H)
-        return e, U * np.exp(2j * np.pi * rng.random(U.shape[:-2] + (1, U.shape[-1])))
-
-    monkeypatch.setattr(direct, "diagonalize", rephased)
+    random_gauge()
     other = response_functions(pb, 0.05, [0.3, -0.2], [1e-3, 0.0])
     for name in ref:
         np.testing.assert_allclose(other[name].val, ref[name].val, atol=1e-10 * np.abs(ref[name].val).max())

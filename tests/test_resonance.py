@@ -259,7 +259,7 @@ def test_children_tile_their_parent_on_the_finer_grid():
 def test_refined_residues_converge_on_the_first_shell_around_gamma(monkeypatch):
     """Panel (h)'s largest value sits on the first q-shell around Γ of the figure's q-grid (nq = 24). There, with the
     parameters of panel (f), θ² at nk = 36 and 48 differs by 3 % without refinement (R's quadratic interpolant does not
-    follow the Dirac scale) and by < 5e-3 with it (measured 3.1e-3)."""
+    follow the Dirac scale) and by < 5e-3 with it (CONVENTIONS.md §7.1)."""
     model = honeycomb_model()
     ph = Phonons(model.lattice, saito_graphene())
     wedge = irreducible_wedge(model.lattice, 24).k

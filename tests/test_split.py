@@ -1,4 +1,4 @@
-"""The exact finite-η split Λ = λ^A + λ^NA and λ^NA = λ^SS + λ^SJ on the referee (CONVENTIONS.md §1.2; SPEC §1 item 2, V6).
+"""The exact finite-η split Λ = λ^A + λ^NA and λ^NA = λ^SS + λ^SJ on the referee (CONVENTIONS.md §1.2; V6 of §10).
 
 λ^NA is the part of the static second-order populations ρ_uw,nn that the intermediate band m's damping adds:
 C^{(m)}_nn [1/D_nn − 1/(D_nn + 2iγ_m)]. The paper's operational split Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) is compared with it
@@ -8,9 +8,8 @@ as all η → 0 at fixed ratios.
 import numpy as np
 import pytest
 
-import numeric.response.direct as direct
 from numeric.response.damping import Rates, rates_from_paper
-from numeric.response.direct import DensityMatrixSeries, _Field, default_step, lambda_matrix, uniform_problem
+from numeric.response.direct import DensityMatrixSeries, _Field, lambda_matrix, operational_nonadiabatic, uniform_problem
 from numeric.model.honeycomb import honeycomb_model
 from numeric.model.tight_binding import displacement_basis, potential_basis
 
@@ -18,8 +17,8 @@ ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (st
 GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
 DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v_c + δ^c_v) at K over the damping sets
 MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
-V6_PH = 1e-6              # SPEC V6: |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
-V6_NO_PH = 1e-3           # SPEC V6: |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
+V6_PH = 1e-6              # V6 (CONVENTIONS.md §10): |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
+V6_NO_PH = 1e-3           # V6 (CONVENTIONS.md §10): |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
 OMEGA_K = 0.1766          # eV, the top phonon branch at K
 Q_GENERIC = np.array([0.31, 0.17])
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]
@@ -81,18 +80,12 @@ def test_no_electronic_damping_means_no_nonadiabatic_part(model, K):
         assert np.abs(r.adiabatic - r.Lambda).max() <= ROUNDING * np.abs(r.Lambda).max()
 
 
-def test_skew_and_side_jump_are_gauge_invariant(model, K, monkeypatch):
+def test_skew_and_side_jump_are_gauge_invariant(model, K, random_gauge):
     """Random U(1) phases on every eigenvector (independently in every evaluation) leave λ^SS and λ^SJ unchanged:
     the parallel-transport gauge of |n, k+q₀⟩ makes each half of the product rule covariant."""
     problem = uniform_problem(model, 9, rates_from_paper(0.04, 0.02, 0.05))
     ref = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
-    rng = np.random.default_rng(7)
-    plain = direct.diagonalize
-
-    def scrambled(H):
-        e, U = plain(H)
-        return e, U * np.exp(2j * np.pi * rng.random(U.shape[:-2] + (1, U.shape[-1])))
-    monkeypatch.setattr(direct, "diagonalize", scrambled)
+    random_gauge()
     r = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
     for name in ("skew_scattering", "side_jump", "nonadiabatic", "Lambda"):
         a, b = getattr(r, name), getattr(ref, name)
@@ -102,10 +95,9 @@ def test_skew_and_side_jump_are_gauge_invariant(model, K, monkeypatch):
 def _exact_and_operational(model, q, s):
     """(exact λ^NA, operational λ^NA, both current-route shares) at (η_p, η_c, η_v) = s·(0.02, 0.004, 0.02) eV (Fig. 2f)."""
     problem = uniform_problem(model, 24, rates_from_paper(0.02 * s, 0.004 * s, 0.02 * s))
-    step = default_step(problem)
-    r = lambda_matrix(problem, OMEGA_K, q, step=step)
-    r0 = lambda_matrix(uniform_problem(model, 24, Rates(0.02 * s, (0.0, 0.0))), OMEGA_K, q, step=step, split=False)
-    return r.nonadiabatic, r.Lambda - r0.Lambda, 2 * r.nonadiabatic, r.current_route - r0.current_route
+    exact = lambda_matrix(problem, OMEGA_K, q).nonadiabatic
+    operational = operational_nonadiabatic(problem, OMEGA_K, q)
+    return exact, operational["Lambda"], 2 * exact, operational["current_route"]
 
 
 def _rel(a, b):

@@ -48,7 +48,7 @@ from numeric.model.honeycomb import honeycomb_model
 from numeric.model.tight_binding import Displacement, VectorPotential
 from numeric.model.occupation import fermi_dirac
 
-TIME_DOMAIN = 1e-8        # relative to max|ρ_S| (SPEC rung V1b)
+TIME_DOMAIN = 1e-8        # relative to max|ρ_S| (rung V1b, CONVENTIONS.md §10)
 OMEGA_DERIVATIVE = 1e-7   # relative to max|∂_ω ρ_S|, Richardson-extrapolated central difference of .val
 OMEGA_STEP = 1e-4         # eV, outer step of that difference (inner: OMEGA_STEP/2)
 TRANSIENT = 1e-11         # start-up transient left at t = 0, relative

@@ -1,5 +1,6 @@
-"""The paper's Fig. 2, panels (a)–(h) (SPEC §5), with every number's k-grid error estimate, and REPORT.md, which decides
-each of the paper's claims by the thresholds SPEC §5 fixes in advance (never tuned; a claim that fails is reported).
+"""The paper's Fig. 2, panels (a)–(h) (CONVENTIONS.md §11), with every number's k-grid error estimate, and
+REPORT.md, which decides each of the paper's claims by the thresholds CONVENTIONS.md §11 fixes in advance (never
+tuned; a claim that fails is reported).
 
 What is plotted (CONVENTIONS.md §5): for "the highest phonon band", the moment per phonon quantum m_ν in μ_N (real part)
 of the top branch, and its exact split into λ^A, λ^NA = λ^SS + λ^SJ (CONVENTIONS.md §1.2), all from the generated kernels
@@ -17,12 +18,13 @@ from __future__ import annotations
 import json
 import time
 import resource
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..model.bands import band_data
+from ..model.bands import valence_isoenergy
 from ..model.brillouin import C3, fold, high_symmetry_path, uniform_grid
 from ..response.damping import rates_from_paper
 from ..response.problem import Problem
@@ -40,15 +42,15 @@ PAPER_ETAS = {
     "f": (0.02, 0.004, 0.02),
     "g": (0.004, 0.02, 0.04),
 }
-"""(η_p, η_c, η_v) in eV of each panel, from the caption of the paper's Fig. 2."""
+"""(η_p, η_c, η_v) in eV of each panel, from the caption of the paper's Fig. 2 (CONVENTIONS.md §11)."""
 
-# Thresholds of SPEC §5, fixed before any run.
+# Thresholds fixed with the claims, before any run (CONVENTIONS.md §11; tests/test_conventions.py compares).
 PEAK_WINDOW = 0.15          # (b), (c): a path maximum counts as "near Γ/K" within this fraction of the path length
 COMPARABLE = (0.1, 10.0)    # (b): bounds of max|λ^NA| / max|λ^A|
 SIDE_JUMP_SMALL = 1e-2      # (c): max|λ^SJ| ≤ this × max|λ^SS|
 ADIABATIC_DOMINANT = 10.0   # (d): max|λ^A| ≥ this × max|λ^NA|
 INHOMOGENEOUS = 10.0        # (h): max/min of |l| over the zone
-# Our own (SPEC §5 names the claim, not a number); fixed here before any run.
+# For claims stated without a number; fixed here before any run (CONVENTIONS.md §11).
 C3_TOLERANCE = 1e-6         # (e), (f): |λ^NA(C3 q) − λ^NA(q)| ≤ this × max|λ^NA| at directly evaluated points
 SIGN_CHANGE_SIGNAL = 10.0   # (e), (f): both signs present, each extremum ≥ this × its error estimate
 SHARED = 0.1                # (e), (f): max|SS_e − SS_f| and max|SJ_e + SJ_f| ≤ this × the larger max of the term
@@ -80,6 +82,9 @@ class Verdict:
     measured: str
     passed: bool
 
+    def __post_init__(self):
+        self.passed = bool(self.passed)     # a NumPy bool would reach summary.json as 1.0/0.0
+
 
 def _path_fraction_to(path, index: int, label: str) -> float:
     """Distance along the path from point ``index`` to the nearest tick labelled ``label``, over the path length."""
@@ -93,13 +98,41 @@ def _panel_error(values, errors) -> float:
     return float(np.max(errors) / scale) if scale > 0 else 0.0
 
 
+@dataclass
+class _Run:
+    """What every panel of one :func:`figure2` run shares."""
+
+    out: Path
+    model: object
+    phonons: object
+    s: Settings
+    params: dict
+    caption: str
+    branch: int
+
+
+@dataclass
+class _ZoneMaps:
+    """The (d)–(h) scan over the C3v wedge and its unfolding onto the zone grid ``qz``."""
+
+    wedge: object
+    scan: object
+    qz: np.ndarray
+    M: dict             # panel → part → unfolded moment (μ_N)
+    ME: dict            # panel → part → unfolded error estimate (μ_N)
+    l0: np.ndarray      # zero-field angular momentum (ħ)
+    dl: np.ndarray      # field-induced angular momentum per tesla (ħ/T), parameters of (f)
+
+
+MAP_PANELS = ("d", "e", "f", "g")
+
+
 def figure2(out, model, phonons, settings: Settings | None = None, model_parameters: dict | None = None) -> dict:
     """Compute and write all panels, their data and REPORT.md into ``out``; returns the summary written to
     ``summary.json`` (verdicts, per-panel error estimates, timings)."""
     s = settings or Settings()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    lat = model.lattice
     branch = 2 * model.nsub - 1
     params = {"model": model_parameters or {}, "settings": asdict(s), "branch": branch,
               "units": {"moments": "μ_N per phonon quantum (real part of m_ν)", "q": "1/Å", "omega": "eV",
@@ -107,142 +140,189 @@ def figure2(out, model, phonons, settings: Settings | None = None, model_paramet
     caption = (f"t={model_parameters.get('t', '?') if model_parameters else '?'} eV, "
                f"Δ={model_parameters.get('delta', '?') if model_parameters else '?'} eV; top phonon branch; "
                f"nk={s.nk} (error from 3nk/4)")
+    run = _Run(out, model, phonons, s, params, caption, branch)
     timings = {}
     t_all = time.perf_counter()
+    with _stage(timings, "a"):
+        _panel_a(run)
+    with _stage(timings, "b,c path"):
+        path, P, PE = _panels_b_c(run)
+    with _stage(timings, "c integrand"):
+        _panel_c_integrand(run)
+    with _stage(timings, "d-h zone"):
+        maps = _zone_maps(run)
+        _panels_d_to_g(run, maps)
+        _panel_h(run, maps)
+    with _stage(timings, "C3 probes"):
+        cscan = _c3_probes(run)
 
-    # (a) valence-band iso-energy contours
-    t0 = time.perf_counter()
-    K = lat.point("K")
-    span = 1.25 * np.linalg.norm(K)
-    axis = np.linspace(-span, span, s.nmap)
-    kx, ky = np.meshgrid(axis, axis, indexing="xy")
-    ev = band_data(model, np.stack([kx, ky], -1)).energies[..., 0]
-    hexagon = zone_hexagon(lat)
-    save(out / "panel_a", {"kx": kx, "ky": ky, "valence_eV": ev}, params)
-    zone_map(kx, ky, ev, out / "panel_a.png", title="(a) valence-band iso-energy contours", label="valence energy (eV)",
-             contours=True, hexagon=hexagon, caption=caption)
-    timings["a"] = time.perf_counter() - t0
-
-    # (b), (c) along Γ–K–M–Γ
-    t0 = time.perf_counter()
-    path = high_symmetry_path(lat, ("G", "K", "M", "G"), s.npath)
-    pscan = scan_branch(model, phonons, path.k, branch=branch, etas=[s.etas["b"]], nk=s.nk, workers=s.workers,
-                        progress=s.progress, desc="(b,c) path", resonances=s.resonances)
-    P = {p: pscan.moment[p][0] for p in pscan.moment}
-    PE = {p: pscan.error[p][0] for p in pscan.error}
-    eb = s.etas["b"]
-    cap_b = f"η_p={eb[0]}, η_c={eb[1]}, η_v={eb[2]} eV; " + caption
-    save(out / "panel_b", {"distance": path.distance, "q": path.k, "omega_eV": pscan.omega,
-                           **{f"{p}_muN": P[p] for p in P}, **{f"{p}_error_muN": PE[p] for p in PE},
-                           "dissipative_muN": pscan.dissipative[0], "Lambda_total": pscan.Lambda["total"][0]},
-         params | {"panel": "b,c", "eta": eb, "path": "G-K-M-G", "npath": s.npath})
-    path_curves(path, {"λ^A": P["adiabatic"], "λ^NA": P["nonadiabatic"]},
-                {"λ^A": PE["adiabatic"], "λ^NA": PE["nonadiabatic"]}, "moment per phonon (μ_N)", out / "panel_b.png",
-                title="(b) adiabatic and non-adiabatic moment, top branch", caption=cap_b)
-    path_curves(path, {"λ^SS (skew scattering)": P["skew_scattering"], "λ^SJ (side jump)": P["side_jump"]},
-                {"λ^SS (skew scattering)": PE["skew_scattering"], "λ^SJ (side jump)": PE["side_jump"]},
-                "moment per phonon (μ_N)", out / "panel_c.png", title="(c) skew scattering and side jump, top branch",
-                caption=cap_b)
-    timings["b,c path"] = time.perf_counter() - t0
-
-    # (c) k-resolved skew integrand at q = K
-    t0 = time.perf_counter()
-    wK, vK = phonons.modes(K)
-    kgrid, weights = uniform_grid(lat, s.nk_integrand)
-    pb = Problem(model, kgrid, weights, rates_from_paper(*eb, model.nsub))
-    res = lambda_generated_rates(pb, wK[branch], K, [pb.rates], resolved=True)[0]
-    density = to_nuclear_magnetons(1.0) * mode_moments(res["skew_scattering"], vK[:, branch],
-                                                       phonons.force_constants.masses).real * len(kgrid)
-    kf = fold(lat, kgrid)
-    save(out / "panel_c_integrand", {"k": kf, "skew_density_muN": density}, params | {
-        "panel": "c (inset)", "q": K, "nk": s.nk_integrand,
-        "meaning": "k-resolved λ^SS of the top branch at q = K: the zone average of skew_density_muN is the moment"})
-    zone_maps(lat, kf, {"electron k (K ↔ K′ pairs)": density}, out / "panel_c_integrand.png",
-              title="(c) k-resolved skew scattering at q = K", label="μ_N (zone average = moment)",
-              caption=f"η_p={eb[0]}, η_c={eb[1]}, η_v={eb[2]} eV; nk={s.nk_integrand}", axis="k")
-    timings["c integrand"] = time.perf_counter() - t0
-
-    # (d)–(h) over the zone
-    t0 = time.perf_counter()
-    wedge = irreducible_wedge(lat, s.nq)
-    map_panels = ("d", "e", "f", "g")
-    mscan = scan_branch(model, phonons, wedge.k, branch=branch, etas=[s.etas[p] for p in map_panels], nk=s.nk,
-                        workers=s.workers, progress=s.progress, desc="(d-h) zone wedge", resonances=s.resonances)
-    qz = fold(lat, wedge.grid)
-    M = {p: {part: wedge.unfold(mscan.moment[part][i], pseudoscalar=True) for part in mscan.moment}
-         for i, p in enumerate(map_panels)}
-    ME = {p: {part: wedge.unfold(mscan.error[part][i], pseudoscalar=False) for part in mscan.error}
-          for i, p in enumerate(map_panels)}
-    for p in map_panels:
-        e = s.etas[p]
-        save(out / f"panel_{p}", {"q": qz, "wedge_q": wedge.k, **{f"{k}_muN": v for k, v in M[p].items()},
-                                  **{f"{k}_error_muN": v for k, v in ME[p].items()}},
-             params | {"panel": p, "eta": e, "nq": s.nq, "wedge_points": len(wedge.k),
-                       "unfolding": "C3v; m_z even under C3, odd under the mirror y → −y (tests/test_zone.py)"})
-        zone_maps(lat, qz, {"λ^A": M[p]["adiabatic"], "λ^NA": M[p]["nonadiabatic"]}, out / f"panel_{p}.png",
-                  title=f"({p}) top branch over the zone, η_p={e[0]}, η_c={e[1]}, η_v={e[2]} eV",
-                  label="moment per phonon (μ_N)", caption=f"nq={s.nq} ({len(wedge.k)} wedge points); " + caption)
-    fi = map_panels.index("f")
-    l0 = wedge.unfold(mscan.l_zero_field, pseudoscalar=True)
-    dl = wedge.unfold(mscan.dl_per_tesla[fi], pseudoscalar=True)
-    dl_err = wedge.unfold(mscan.dl_error[fi], pseudoscalar=False)
-    save(out / "panel_h", {"q": qz, "l_zero_field": l0, "dl_per_tesla": dl, "dl_per_tesla_error": dl_err},
-         params | {"panel": "h", "eta": s.etas["f"],
-                   "meaning": "angular momentum of the top branch: at B = 0 and its first-order change per tesla "
-                              "(gyroscopic term from Λ at the branch's frequency, numeric/response/angular.py)"})
-    zone_maps(lat, qz, {"l at B = 0 (ħ)": l0, "δl per tesla (ħ/T)": dl}, out / "panel_h.png",
-              title="(h) phonon angular momentum of the top branch, parameters of (f)", label="ħ or ħ/T",
-              caption=f"η_p={s.etas['f'][0]}, η_c={s.etas['f'][1]}, η_v={s.etas['f'][2]} eV; " + caption)
-    timings["d-h zone"] = time.perf_counter() - t0
-
-    # C3 checked directly (not through the unfolding) for (e), (f)
-    t0 = time.perf_counter()
-    probes = np.array([np.linalg.matrix_power(C3, n) @ np.array(p) for p in C3_PROBES for n in range(3)])
-    cscan = scan_branch(model, phonons, probes, branch=branch, etas=[s.etas["e"], s.etas["f"]], nk=s.nk,
-                        workers=s.workers, progress=False, resonances=s.resonances)
-    timings["C3 probes"] = time.perf_counter() - t0
-
-    orbit = np.bincount(wedge.representative, minlength=len(wedge.k))
-    generic = orbit[wedge.representative] == 6                  # grid points in full C3v orbits
-    # where the top branch is degenerate (the Γ optical pair) "the highest band" is not one mode: its two circular
-    # members carry different moments; those points are shown in the maps but left out of the verdicts
-    top2 = phonons.energies(qz)[:, -2:]
-    regular = top2[:, 1] - top2[:, 0] > DEGENERATE_MEV * 1e-3
-    restrict = lambda D: {p: {part: v[regular] for part, v in D[p].items()} for p in D}
-    # the sign change is judged inside the irreducible wedge: m_z is odd under the mirror, so the unfolded map changes
-    # sign trivially; representatives in full orbits with a non-degenerate top branch only
-    top2_w = phonons.energies(wedge.k)[:, -2:]
-    reps = (orbit == 6) & (top2_w[:, 1] - top2_w[:, 0] > DEGENERATE_MEV * 1e-3)
-    wedge_na = {p: (mscan.moment["nonadiabatic"][i][reps], mscan.error["nonadiabatic"][i][reps])
-                for i, p in enumerate(map_panels)}
-    verdicts = _decide(path, P, PE, restrict(M), restrict(ME), cscan, l0[regular], dl[regular], generic[regular],
-                       wedge_na)
-    at_degenerate = {p: {part: float(M[p][part][~regular][0]) for part in ("adiabatic", "nonadiabatic")}
-                     for p in map_panels} if np.any(~regular) else {}
-    errors = {
-        "b": max(_panel_error(P["adiabatic"], PE["adiabatic"]), _panel_error(P["nonadiabatic"], PE["nonadiabatic"])),
-        "c": max(_panel_error(P["skew_scattering"], PE["skew_scattering"]),
-                 _panel_error(P["side_jump"], PE["side_jump"])),
-        **{p: max(_panel_error(M[p]["adiabatic"], ME[p]["adiabatic"]),
-                  _panel_error(M[p]["nonadiabatic"], ME[p]["nonadiabatic"])) for p in map_panels},
-        "h": _panel_error(mscan.dl_per_tesla[fi], mscan.dl_error[fi]),
-    }
+    verdicts, degenerate = _judge(run, path, P, PE, maps, cscan)
     peak = {who: resource.getrusage(w).ru_maxrss / 1024 for who, w in (("main", resource.RUSAGE_SELF),
                                                                        ("largest worker", resource.RUSAGE_CHILDREN))}
     timings["total"] = time.perf_counter() - t_all
-    summary = {"verdicts": [asdict(v) for v in verdicts], "panel_error": errors, "converged_threshold": CONVERGED,
-               "seconds": timings, "peak_rss_MiB": peak, "settings": asdict(s),
+    summary = {"verdicts": [asdict(v) for v in verdicts], "panel_error": _panel_errors(P, PE, maps),
+               "converged_threshold": CONVERGED, "seconds": timings, "peak_rss_MiB": peak, "settings": asdict(s),
                "model": model_parameters or {}, "provenance": provenance(),
-               "numbers": _numbers(path, P, M, l0, dl, mscan),
-               "degenerate_points": {"count": int(np.sum(~regular)), "moments_muN": at_degenerate}}
+               "numbers": _numbers(path, P, maps.M, maps.l0, maps.dl, maps.scan), "degenerate_points": degenerate}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
     (out / "REPORT.md").write_text(_report(summary, s))
     return summary
 
 
+@contextmanager
+def _stage(timings: dict, name: str):
+    t0 = time.perf_counter()
+    yield
+    timings[name] = time.perf_counter() - t0
+
+
+def _eta_caption(eta) -> str:
+    return f"η_p={eta[0]}, η_c={eta[1]}, η_v={eta[2]} eV"
+
+
+def _panel_a(run: _Run) -> None:
+    """(a) valence-band iso-energy contours."""
+    kx, ky, ev = valence_isoenergy(run.model, run.s.nmap)
+    save(run.out / "panel_a", {"kx": kx, "ky": ky, "valence_eV": ev}, run.params)
+    zone_map(kx, ky, ev, run.out / "panel_a.png", title="(a) valence-band iso-energy contours",
+             label="valence energy (eV)", contours=True, hexagon=zone_hexagon(run.model.lattice), caption=run.caption)
+
+
+def _panels_b_c(run: _Run):
+    """(b), (c) along Γ–K–M–Γ: returns the path, moments and error estimates by part (μ_N)."""
+    s = run.s
+    path = high_symmetry_path(run.model.lattice, ("G", "K", "M", "G"), s.npath)
+    pscan = scan_branch(run.model, run.phonons, path.k, branch=run.branch, etas=[s.etas["b"]], nk=s.nk,
+                        workers=s.workers, progress=s.progress, desc="(b,c) path", resonances=s.resonances)
+    P = {p: pscan.moment[p][0] for p in pscan.moment}
+    PE = {p: pscan.error[p][0] for p in pscan.error}
+    eb = s.etas["b"]
+    cap_b = _eta_caption(eb) + "; " + run.caption
+    save(run.out / "panel_b", {"distance": path.distance, "q": path.k, "omega_eV": pscan.omega,
+                               **{f"{p}_muN": P[p] for p in P}, **{f"{p}_error_muN": PE[p] for p in PE},
+                               "dissipative_muN": pscan.dissipative[0], "Lambda_total": pscan.Lambda["total"][0]},
+         run.params | {"panel": "b,c", "eta": eb, "path": "G-K-M-G", "npath": s.npath})
+    for panel, parts, title in (("b", {"λ^A": "adiabatic", "λ^NA": "nonadiabatic"},
+                                 "(b) adiabatic and non-adiabatic moment, top branch"),
+                                ("c", {"λ^SS (skew scattering)": "skew_scattering", "λ^SJ (side jump)": "side_jump"},
+                                 "(c) skew scattering and side jump, top branch")):
+        path_curves(path, {k: P[v] for k, v in parts.items()}, {k: PE[v] for k, v in parts.items()},
+                    "moment per phonon (μ_N)", run.out / f"panel_{panel}.png", title=title, caption=cap_b)
+    return path, P, PE
+
+
+def _panel_c_integrand(run: _Run) -> None:
+    """(c) inset: the k-resolved skew-scattering integrand at q = K."""
+    s, lat = run.s, run.model.lattice
+    K = lat.point("K")
+    wK, vK = run.phonons.modes(K)
+    kgrid, weights = uniform_grid(lat, s.nk_integrand)
+    pb = Problem(run.model, kgrid, weights, rates_from_paper(*s.etas["b"], run.model.nsub))
+    res = lambda_generated_rates(pb, wK[run.branch], K, [pb.rates], resolved=True)[0]
+    density = to_nuclear_magnetons(1.0) * mode_moments(res["skew_scattering"], vK[:, run.branch],
+                                                       run.phonons.force_constants.masses).real * len(kgrid)
+    kf = fold(lat, kgrid)
+    save(run.out / "panel_c_integrand", {"k": kf, "skew_density_muN": density}, run.params | {
+        "panel": "c (inset)", "q": K, "nk": s.nk_integrand,
+        "meaning": "k-resolved λ^SS of the top branch at q = K: the zone average of skew_density_muN is the moment"})
+    zone_maps(lat, kf, {"electron k (K ↔ K′ pairs)": density}, run.out / "panel_c_integrand.png",
+              title="(c) k-resolved skew scattering at q = K", label="μ_N (zone average = moment)",
+              caption=f"{_eta_caption(s.etas['b'])}; nk={s.nk_integrand}", axis="k")
+
+
+def _zone_maps(run: _Run) -> _ZoneMaps:
+    """The top branch over the C3v wedge for the damping of (d)–(g), unfolded onto the zone."""
+    s, lat = run.s, run.model.lattice
+    wedge = irreducible_wedge(lat, s.nq)
+    mscan = scan_branch(run.model, run.phonons, wedge.k, branch=run.branch, etas=[s.etas[p] for p in MAP_PANELS],
+                        nk=s.nk, workers=s.workers, progress=s.progress, desc="(d-h) zone wedge",
+                        resonances=s.resonances)
+    M = {p: {part: wedge.unfold(mscan.moment[part][i], pseudoscalar=True) for part in mscan.moment}
+         for i, p in enumerate(MAP_PANELS)}
+    ME = {p: {part: wedge.unfold(mscan.error[part][i], pseudoscalar=False) for part in mscan.error}
+          for i, p in enumerate(MAP_PANELS)}
+    fi = MAP_PANELS.index("f")
+    return _ZoneMaps(wedge, mscan, fold(lat, wedge.grid), M, ME, wedge.unfold(mscan.l_zero_field, pseudoscalar=True),
+                     wedge.unfold(mscan.dl_per_tesla[fi], pseudoscalar=True))
+
+
+def _panels_d_to_g(run: _Run, maps: _ZoneMaps) -> None:
+    """(d)–(g): λ^A and λ^NA of the top branch over the zone, one damping set each."""
+    s, wedge = run.s, maps.wedge
+    for p in MAP_PANELS:
+        e = s.etas[p]
+        save(run.out / f"panel_{p}", {"q": maps.qz, "wedge_q": wedge.k, **{f"{k}_muN": v for k, v in maps.M[p].items()},
+                                      **{f"{k}_error_muN": v for k, v in maps.ME[p].items()}},
+             run.params | {"panel": p, "eta": e, "nq": s.nq, "wedge_points": len(wedge.k),
+                           "unfolding": "C3v; m_z even under C3, odd under the mirror y → −y (tests/test_zone.py)"})
+        zone_maps(run.model.lattice, maps.qz, {"λ^A": maps.M[p]["adiabatic"], "λ^NA": maps.M[p]["nonadiabatic"]},
+                  run.out / f"panel_{p}.png", title=f"({p}) top branch over the zone, {_eta_caption(e)}",
+                  label="moment per phonon (μ_N)", caption=f"nq={s.nq} ({len(wedge.k)} wedge points); " + run.caption)
+
+
+def _panel_h(run: _Run, maps: _ZoneMaps) -> None:
+    """(h): the top branch's angular momentum at B = 0 and its change per tesla, damping of (f)."""
+    fi = MAP_PANELS.index("f")
+    dl_err = maps.wedge.unfold(maps.scan.dl_error[fi], pseudoscalar=False)
+    save(run.out / "panel_h", {"q": maps.qz, "l_zero_field": maps.l0, "dl_per_tesla": maps.dl,
+                               "dl_per_tesla_error": dl_err},
+         run.params | {"panel": "h", "eta": run.s.etas["f"],
+                       "meaning": "angular momentum of the top branch: at B = 0 and its first-order change per tesla "
+                                  "(gyroscopic term from Λ at the branch's frequency, numeric/response/angular.py)"})
+    zone_maps(run.model.lattice, maps.qz, {"l at B = 0 (ħ)": maps.l0, "δl per tesla (ħ/T)": maps.dl},
+              run.out / "panel_h.png", title="(h) phonon angular momentum of the top branch, parameters of (f)",
+              label="ħ or ħ/T", caption=f"{_eta_caption(run.s.etas['f'])}; " + run.caption)
+
+
+def _c3_probes(run: _Run):
+    """The damping of (e), (f) at C3-related generic q, evaluated directly (not through the unfolding)."""
+    s = run.s
+    probes = np.array([np.linalg.matrix_power(C3, n) @ np.array(p) for p in C3_PROBES for n in range(3)])
+    return scan_branch(run.model, run.phonons, probes, branch=run.branch, etas=[s.etas["e"], s.etas["f"]], nk=s.nk,
+                       workers=s.workers, progress=False, resonances=s.resonances)
+
+
+def _judge(run: _Run, path, P, PE, maps: _ZoneMaps, cscan):
+    """The verdicts, with the degenerate map points left out; and those points' moments."""
+    wedge, M = maps.wedge, maps.M
+    orbit = np.bincount(wedge.representative, minlength=len(wedge.k))
+    generic = orbit[wedge.representative] == 6                  # grid points in full C3v orbits
+    # where the top branch is degenerate (the Γ optical pair) "the highest band" is not one mode: its two circular
+    # members carry different moments; those points are shown in the maps but left out of the verdicts
+    top2 = run.phonons.energies(maps.qz)[:, -2:]
+    regular = top2[:, 1] - top2[:, 0] > DEGENERATE_MEV * 1e-3
+    restrict = lambda D: {p: {part: v[regular] for part, v in D[p].items()} for p in D}
+    # the sign change is judged inside the irreducible wedge: m_z is odd under the mirror, so the unfolded map changes
+    # sign trivially; representatives in full orbits with a non-degenerate top branch only
+    top2_w = run.phonons.energies(wedge.k)[:, -2:]
+    reps = (orbit == 6) & (top2_w[:, 1] - top2_w[:, 0] > DEGENERATE_MEV * 1e-3)
+    wedge_na = {p: (maps.scan.moment["nonadiabatic"][i][reps], maps.scan.error["nonadiabatic"][i][reps])
+                for i, p in enumerate(MAP_PANELS)}
+    verdicts = _decide(path, P, PE, restrict(M), restrict(maps.ME), cscan, maps.l0[regular], maps.dl[regular],
+                       generic[regular], wedge_na)
+    at_degenerate = {p: {part: float(M[p][part][~regular][0]) for part in ("adiabatic", "nonadiabatic")}
+                     for p in MAP_PANELS} if np.any(~regular) else {}
+    return verdicts, {"count": int(np.sum(~regular)), "moments_muN": at_degenerate}
+
+
+def _panel_errors(P, PE, maps: _ZoneMaps) -> dict:
+    """Each panel's largest error estimate relative to its largest |value| (:func:`_panel_error`)."""
+    def worst(values, errors, parts):
+        return max(_panel_error(values[part], errors[part]) for part in parts)
+    fi = MAP_PANELS.index("f")
+    return {"b": worst(P, PE, ("adiabatic", "nonadiabatic")), "c": worst(P, PE, ("skew_scattering", "side_jump")),
+            **{p: worst(maps.M[p], maps.ME[p], ("adiabatic", "nonadiabatic")) for p in MAP_PANELS},
+            "h": _panel_error(maps.scan.dl_per_tesla[fi], maps.scan.dl_error[fi])}
+
+
 def _decide(path, P, PE, M, ME, cscan, l0, dl, generic, wedge_na) -> list:
+    """Every claim's :class:`Verdict`, panel by panel (thresholds at the top of this module)."""
+    return [*_decide_b(path, P), *_decide_c(path, P), *_decide_d(M), *_decide_e_f(M, cscan, wedge_na),
+            *_decide_g(M), *_decide_h(l0, dl, generic)]
+
+
+def _decide_b(path, P) -> list:
     v = []
-    # (b)
     for part, name in (("adiabatic", "λ^A"), ("nonadiabatic", "λ^NA")):
         i = int(np.argmax(np.abs(P[part])))
         d = min(_path_fraction_to(path, i, "Γ"), _path_fraction_to(path, i, "K"))
@@ -252,21 +332,29 @@ def _decide(path, P, PE, M, ME, cscan, l0, dl, generic, wedge_na) -> list:
     ratio = np.abs(P["nonadiabatic"]).max() / np.abs(P["adiabatic"]).max()
     v.append(Verdict("b", "λ^A and λ^NA comparable", f"{COMPARABLE[0]} ≤ max|λ^NA|/max|λ^A| ≤ {COMPARABLE[1]}",
                      f"max|λ^NA|/max|λ^A| = {ratio:.4g}", COMPARABLE[0] <= ratio <= COMPARABLE[1]))
-    # (c)
+    return v
+
+
+def _decide_c(path, P) -> list:
     sj, ss = np.abs(P["side_jump"]).max(), np.abs(P["skew_scattering"]).max()
-    v.append(Verdict("c", "the side jump almost vanishes", f"max|λ^SJ| ≤ {SIDE_JUMP_SMALL} max|λ^SS|",
-                     f"max|λ^SJ|/max|λ^SS| = {sj / ss:.4g} (max|λ^SJ| = {sj:.4g}, max|λ^SS| = {ss:.4g} μ_N)",
-                     sj <= SIDE_JUMP_SMALL * ss))
     i = int(np.argmax(np.abs(P["skew_scattering"])))
     d = _path_fraction_to(path, i, "K")
-    v.append(Verdict("c", "the skew scattering peaks at K", f"path maximum within {PEAK_WINDOW:.0%} of the path "
-                     "length of K", f"max at path fraction {path.distance[i] / path.distance[-1]:.3f}; distance to K "
-                     f"{d:.3f}", d <= PEAK_WINDOW))
-    # (d)
+    return [Verdict("c", "the side jump almost vanishes", f"max|λ^SJ| ≤ {SIDE_JUMP_SMALL} max|λ^SS|",
+                    f"max|λ^SJ|/max|λ^SS| = {sj / ss:.4g} (max|λ^SJ| = {sj:.4g}, max|λ^SS| = {ss:.4g} μ_N)",
+                    sj <= SIDE_JUMP_SMALL * ss),
+            Verdict("c", "the skew scattering peaks at K", f"path maximum within {PEAK_WINDOW:.0%} of the path "
+                    "length of K", f"max at path fraction {path.distance[i] / path.distance[-1]:.3f}; distance to K "
+                    f"{d:.3f}", d <= PEAK_WINDOW)]
+
+
+def _decide_d(M) -> list:
     a, na = np.abs(M["d"]["adiabatic"]).max(), np.abs(M["d"]["nonadiabatic"]).max()
-    v.append(Verdict("d", "adiabatic part an order of magnitude larger", f"max|λ^A| ≥ {ADIABATIC_DOMINANT} max|λ^NA|",
-                     f"max|λ^A|/max|λ^NA| = {a / na:.4g}", a >= ADIABATIC_DOMINANT * na))
-    # (e), (f)
+    return [Verdict("d", "adiabatic part an order of magnitude larger", f"max|λ^A| ≥ {ADIABATIC_DOMINANT} max|λ^NA|",
+                    f"max|λ^A|/max|λ^NA| = {a / na:.4g}", a >= ADIABATIC_DOMINANT * na)]
+
+
+def _decide_e_f(M, cscan, wedge_na) -> list:
+    v = []
     for j, p in enumerate(("e", "f")):
         na_probe = cscan.moment["nonadiabatic"][j].reshape(len(C3_PROBES), 3)
         dev = float(np.abs(na_probe - na_probe[:, :1]).max())
@@ -289,19 +377,24 @@ def _decide(path, P, PE, M, ME, cscan, l0, dl, generic, wedge_na) -> list:
                      f"{r_ss:.4g}", r_ss <= SHARED))
     v.append(Verdict("e,f", "the side jump is their difference", f"max|SJ_e + SJ_f| ≤ {SHARED} max|SJ|",
                      f"{r_sj:.4g}", r_sj <= SHARED))
-    # (g)
+    return v
+
+
+def _decide_g(M) -> list:
     g, e, f = (np.abs(M[p]["nonadiabatic"]).max() for p in ("g", "e", "f"))
-    v.append(Verdict("g", "max|λ^NA| exceeds that of (e) and (f)", "max|λ^NA_g| > max|λ^NA_e| and > max|λ^NA_f|",
-                     f"{g:.4g} vs {e:.4g} (e), {f:.4g} (f) μ_N", g > e and g > f))
-    # (h): on the mirror lines a pseudoscalar vanishes by symmetry, so min|l| is taken over generic points only
+    return [Verdict("g", "max|λ^NA| exceeds that of (e) and (f)", "max|λ^NA_g| > max|λ^NA_e| and > max|λ^NA_f|",
+                    f"{g:.4g} vs {e:.4g} (e), {f:.4g} (f) μ_N", g > e and g > f)]
+
+
+def _decide_h(l0, dl, generic) -> list:
+    # on the mirror lines a pseudoscalar vanishes by symmetry, so min|l| is taken over generic points only
     a = np.abs(dl[generic])
     ratio = a.max() / a.min() if a.min() > 0 else np.inf
-    v.append(Verdict("h", "the (field-induced) angular momentum is inhomogeneous",
-                     f"max/min of |δl| over the zone ≥ {INHOMOGENEOUS:g} (points off the mirror lines, where "
-                     "symmetry does not force zero)", f"max|δl| = {a.max():.3g}, min|δl| = {a.min():.3g} ħ/T, ratio "
-                     f"{ratio:.3g}; zero-field max|l| = {np.abs(l0[generic]).max():.2g} ħ (C2T: identically 0)",
-                     bool(a.max() > 0 and ratio >= INHOMOGENEOUS)))
-    return v
+    return [Verdict("h", "the (field-induced) angular momentum is inhomogeneous",
+                    f"max/min of |δl| over the zone ≥ {INHOMOGENEOUS:g} (points off the mirror lines, where "
+                    "symmetry does not force zero)", f"max|δl| = {a.max():.3g}, min|δl| = {a.min():.3g} ħ/T, ratio "
+                    f"{ratio:.3g}; zero-field max|l| = {np.abs(l0[generic]).max():.2g} ħ (C2T: identically 0)",
+                    bool(a.max() > 0 and ratio >= INHOMOGENEOUS))]
 
 
 def _numbers(path, P, M, l0, dl, mscan) -> dict:
@@ -319,8 +412,9 @@ def _numbers(path, P, M, l0, dl, mscan) -> dict:
 
 def _report(summary: dict, s: Settings) -> str:
     lines = ["# Fig. 2 reproduction report", "",
-             "Generated by `phonon-moment figure2`. Each claim of the paper is decided by the threshold SPEC §5 fixed "
-             "before any run (or, where SPEC names a claim without a number, by ours, fixed in `numeric/apps/figure2.py`). "
+             "Generated by `phonon-moment figure2`. Each claim of the paper is decided by a threshold fixed before any "
+             "run (CONVENTIONS.md §11; for a claim the paper states without a number, ours, fixed in "
+             "`numeric/apps/figure2.py`). "
              "Nothing is tuned; a failed claim is a finding, reported with its numbers.", "",
              f"Model: {json.dumps(summary['model'])}", "",
              f"Resolution: nk = {s.nk} (Γ-centred; the error estimate is the difference from the 3nk/4 grid), "

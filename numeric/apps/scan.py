@@ -3,16 +3,14 @@
 One engine for ``path``, ``map`` and ``figure2``: at every q the generated kernels (numeric/response/fast.py) give Λ and its
 exact split (CONVENTIONS.md §1.2) for several damping sets at once (band data and vertices do not depend on damping).
 
-Error estimate (SPEC V10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on the Γ-centred
-grid of 3nk/4 points per direction (:func:`coarse_nk`); the estimate is their difference, i.e. about the coarser grid's
-error, which bounds the finer grid's wherever the quadrature error falls with the spacing (tests/test_scan.py measures
-this against much finer grids). Both grids are invariant under the whole C3v group, so symmetry relations hold on them
-to rounding. Two other estimates were tried and rejected: the spread over grids shifted by ±K/nk (same density) missed
-the error by up to 7× at generic q, where intraband features of width ~η are under-resolved; halving the grid (nk/2)
-was safe but ~75× pessimistic at K, where convergence is exponential. The force route's intraband resonances, which
-no affordable uniform grid resolves, are integrated analytically on both grids (``resonances``, numeric/response/resonance.py);
-without that, λ^A near K scatters by 1–5 % between grids. The estimate is claimed (and tested) for nk ≥ 24, down to
-1e-4 of the largest value of a scan (at nk = 12 the nk/2 estimate missed by 1.3× at a generic q).
+Error estimate (V10; CONVENTIONS.md §7, §10). Each Λ is computed on the Γ-centred nk×nk grid (the reported value) and on
+the Γ-centred grid of 3nk/4 points per direction (:func:`coarse_nk`); the estimate is their difference, i.e. about the
+coarser grid's error, which bounds the finer grid's wherever the quadrature error falls with the spacing
+(tests/test_scan.py measures this against much finer grids). Both grids are invariant under the whole C3v group, so
+symmetry relations hold on them to rounding. Why not a same-density estimate or the nk/2 grid: CONVENTIONS.md §7. The
+force route's intraband resonances, which no affordable uniform grid resolves, are integrated analytically on both grids
+(``resonances``, numeric/response/resonance.py, CONVENTIONS.md §7.1). The estimate is claimed (and tested) for
+nk ≥ :data:`RELIABLE_NK`, down to 1e-4 of the largest value of a scan.
 Moments are per phonon quantum in μ_N (CONVENTIONS.md §5): the real part of m_ν; its imaginary part is kept as
 ``dissipative``.
 """
@@ -31,13 +29,10 @@ from ..response.angular import field_induced_angular_momentum, gyroscopic_matrix
 from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
 from ..response.damping import rates_from_paper
-from ..response.problem import MIN_NK, Problem
+from ..response.problem import MIN_NK, RELIABLE_NK, Problem, coarse_nk  # noqa: F401  (RELIABLE_NK: scan's claim)
 from ..response.fast import lambda_generated_rates
 from ..response.moment import mode_moments, to_nuclear_magnetons
 from ..model.phonons import angular_momentum
-
-RELIABLE_NK = 24
-"""Smallest nk for which the error estimate is claimed (tests/test_scan.py)."""
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
 """Moments reported per q: Λ and its exact split (CONVENTIONS.md §1.2)."""
@@ -71,11 +66,6 @@ class BranchScan:
     l_zero_field: np.ndarray
     dl_per_tesla: np.ndarray
     dl_error: np.ndarray
-
-
-def coarse_nk(nk: int) -> int:
-    """The grid of the error estimate: 3nk/4 (rounded), at least MIN_NK."""
-    return max(MIN_NK, int(round(0.75 * nk)))
 
 
 def estimate_grids(lattice, nk: int):
@@ -153,7 +143,7 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     bar = dict(total=len(q), desc=desc, disable=(None if progress is None else not progress))
     try:
         # One BLAS thread per process: the products here are stacks of tiny matrices, for which BLAS threads only
-        # contend with the worker processes (measured: 14 zone q-points in 31 s with two workers, 21 s limited).
+        # contend with the worker processes (CONVENTIONS.md §7).
         with threadpool_limits(limits=1, user_api="blas"):
             if workers > 1 and len(q) > 1:
                 with multiprocessing.get_context("fork").Pool(min(workers, len(q))) as pool:

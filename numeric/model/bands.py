@@ -8,9 +8,9 @@ Conventions (e = ħ = 1, energies eV, lengths Å, Bloch convention I):
 - orbital moment m_n = −(i/2)⟨∂n|×(H − ε_n)|∂n⟩_z = −Σ_{m≠n} Im(v^x_nm v^y_mn)/(ε_n − ε_m) (eV·Å², e = ħ = 1),
   the gauge-invariant moment of Xiao, Chang & Niu, RMP 82, 1959 (2010), for the coupling H(k + A): the energy in a
   field B_z is ε_n − m_n B_z. The paper's m^e = ½ Im⟨∂n|×v|n⟩ (below Eq. 7) is not gauge invariant; this is the reading
-  adopted (SPEC §1, CONVENTIONS.md §3).
+  adopted (CONVENTIONS.md §3, §8).
 
-Two-band models use the closed-form eigen-solution (30–100× faster than batched ``eigh``); larger ones batched ``eigh``.
+Two-band models use the closed-form eigen-solution, larger ones batched ``eigh`` (why: CONVENTIONS.md §3).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validation import ParameterError, finite
+from ..validation import ParameterError, finite, grid_size
 
 DEGENERACY_TOL = 1e-9  # eV; interband formulas divide by ε_n − ε_m
 
@@ -136,3 +136,31 @@ def chern_number(model, nfilled: int = 1, nk: int = 36) -> float:
     flux = np.angle(U1 * np.roll(U2, -1, axis=0) * np.conj(np.roll(U1, -1, axis=1)) * np.conj(U2))
     orientation = np.sign(np.linalg.det(b))                            # the plaquettes' (b1, b2) sense against (x, y)
     return float(-orientation * flux.sum() / (2 * np.pi))
+
+
+ISOENERGY_SPAN = 1.25    # half-width of the iso-energy mesh in units of |K|: the first zone and a margin around it
+
+
+def valence_isoenergy(model, n: int):
+    """The valence band over a square around Γ that holds the first Brillouin zone (the paper's Fig. 2a).
+
+    Parameters
+    ----------
+    model : TightBindingModel
+        Its lattice supplies K, which sets the square's half-width ``ISOENERGY_SPAN``·|K|.
+    n : int
+        Mesh points per direction (≥ 2).
+
+    Returns
+    -------
+    kx, ky : (n, n) arrays
+        Cartesian wave vectors in 1/Å (``numpy.meshgrid(..., indexing="xy")``).
+    valence : (n, n) array
+        ε_0(k) in eV, the lowest band (the valence band at half filling).
+    """
+    n = grid_size("n (iso-energy mesh points per direction)", n, minimum=2)
+    span = ISOENERGY_SPAN * np.linalg.norm(model.lattice.point("K"))
+    axis = np.linspace(-span, span, n)
+    kx, ky = np.meshgrid(axis, axis, indexing="xy")
+    energies, _ = diagonalize(model.hamiltonian(np.stack([kx, ky], -1)))
+    return kx, ky, energies[..., 0]

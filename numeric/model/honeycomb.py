@@ -1,9 +1,9 @@
-"""The paper's honeycomb model (its "Lattice model" paragraph; SPEC §2), as a ``TightBindingModel``.
+"""The paper's honeycomb model (its "Lattice model" paragraph; defaults CONVENTIONS.md §9), as a ``TightBindingModel``.
 
 H = Σ_⟨ij⟩ t c†_i c_j + Σ_i ±Δ c†_i c_i (+Δ on A, −Δ on B; gap 2Δ), an optional next-nearest-neighbour
 hopping t′ (the paper has none: t′ = 0 keeps particle–hole symmetry), hopping depending on bond length with
 β = −∂ln t/∂ln a0 (to first order t → t + ε (u_i − u_j)·d̂ with ε = −β t/a0, the paper's coupling), and Peierls
-phases on the displaced bonds (CONVENTIONS.md §2).
+phases along the equilibrium bonds by default, the displaced ones as an option (CONVENTIONS.md §2).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .tight_binding import Hopping, TightBindingModel
 
 @dataclass(frozen=True)
 class HoneycombParameters:
-    """Electronic parameters (eV, Å). Defaults: SPEC §2 (graphene-like, gapped)."""
+    """Electronic parameters (eV, Å). Defaults: CONVENTIONS.md §9 (graphene-like, gapped; tested to agree)."""
 
     t: float = -2.8          # nearest-neighbour hopping; |t| = 2.8 eV, the usual negative sign of a π hopping
     delta: float = 1.0       # staggered potential ±Δ, gap 2Δ

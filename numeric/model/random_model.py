@@ -1,4 +1,4 @@
-"""Random smooth periodic tight-binding models with N bands (SPEC §4 V2): a second family of models that
+"""Random smooth periodic tight-binding models with N bands (V2, CONVENTIONS.md §10): a second family of models that
 shares nothing with the honeycomb lattice but the real-space description of :mod:`numeric.model.tight_binding`.
 
 An oblique lattice with N orbitals at random positions in the cell, on-site energies spread so that the lowest

@@ -10,13 +10,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend first)
 import numpy as np  # noqa: E402
 
+from .files import atomic  # noqa: E402
+
 
 def _finish(fig, path, caption: str | None):
     if caption:
         fig.text(0.01, 0.005, caption, fontsize=7, va="bottom")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, metadata={"Software": None})   # no timestamp: reproducible files
+    with atomic(path) as tmp:
+        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None})   # no timestamp: reproducible files
     plt.close(fig)
     return path
 

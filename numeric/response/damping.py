@@ -6,8 +6,8 @@ The paper adds ω → ω + iη_p to each phonon frequency component and an elect
 
 The paper's δ^{n3}_{n1} = η_{n3}/(2η_p + η_{n1}) (below Eq. 7) arises when the population decay rate equals the paper's
 η_n: γ_n = η_n/2. (In the second-order population, the factor (η_p + γ_n + γ_m)/(η_p + γ_n) = 1 + 2γ_m/(2η_p + 2γ_n)
-appears; it reads 1 + δ^m_n exactly when 2γ = η.) The derivation issue re-derives this; this module is where a
-correction would go.
+appears; it reads 1 + δ^m_n exactly when 2γ = η.) derive/small_eta.py re-derives it from the SymPy expansion;
+this module is where a correction would go.
 """
 
 from __future__ import annotations

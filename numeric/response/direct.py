@@ -1,6 +1,6 @@
 """The independent referee: the paper's Eq. (5) solved numerically, order by order, and λ from Eq. (4).
 
-Imports neither SymPy nor ``derive``/``generated`` (a test reads this file's imports).
+Imports neither SymPy nor ``derive``/``generated`` (tests/test_direct.py runs it where those imports are refused).
 
 Physics (CONVENTIONS.md §1). The electrons obey
 
@@ -47,6 +47,7 @@ FIELD_ORDER = ("u", "w", "A")
 Q0_STEP = 2e-4           # 1/Å, largest finite-difference step of ∂_{q₀} (Richardson with step/2)
 Q0_STEP_PER_ETA = 0.05   # the q₀ series converges within ~η_p/v (resonant denominators of width η_p shift by v·q₀):
                          # the step is at most this fraction of η_p/v_max
+OPERATIONAL_ROUTES = ("Lambda", "current_route", "force_route")     # what operational_nonadiabatic returns
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -423,7 +424,7 @@ def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = Non
 
 
 def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = None, split: bool = True) -> LambdaResult:
-    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, SPEC §1; combination of CONVENTIONS.md §8) by the referee.
+    """Λ^{ab}_zz(ω, q) (sublattice generalization of Eq. 4, CONVENTIONS.md §5; combination of §4, §8) by the referee.
 
     ω in eV (the phonon energy ħω), q in 1/Å. ∂_ω is exact; ∂_{q₀} is a central difference at ±step and ±step/2
     combined by Richardson extrapolation (error O(step⁴)); ``step=None`` chooses :func:`default_step`.
@@ -460,9 +461,14 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
     return LambdaResult(Lam, current, force, eq4, by_term, err, theta0, adiabatic, nonadiabatic, ss, sj, split_err)
 
 
-def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> np.ndarray:
-    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (SPEC §1 item 2), same q₀ step for both."""
+def operational_nonadiabatic(problem: Problem, omega: float, q, *, step: float | None = None) -> dict:
+    """The paper's operational split λ^NA_op = Λ(η_p, η_c, η_v) − Λ(η_p, 0, 0) (CONVENTIONS.md §1.2).
+
+    Both Λ's at the same q₀ step (``default_step`` of the damped problem unless given). Returns
+    {"Lambda", "current_route", "force_route"}: the difference of each, (nsub, nsub) complex (see :class:`LambdaResult`).
+    """
     step = default_step(problem) if step is None else step
     bare = replace(problem, rates=Rates(problem.rates.phonon, tuple(0.0 for _ in problem.rates.electron)))
-    return (lambda_matrix(problem, omega, q, step=step, split=False).Lambda
-            - lambda_matrix(bare, omega, q, step=step, split=False).Lambda)
+    damped, undamped = (lambda_matrix(p, omega, q, step=step, split=False) for p in (problem, bare))
+    return {name: getattr(damped, name) - getattr(undamped, name) for name in OPERATIONAL_ROUTES}
+

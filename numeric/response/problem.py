@@ -17,6 +17,8 @@ from ..validation import grid_size
 from .damping import Rates
 
 MIN_NK = 3               # a Brillouin-zone sum needs more than Γ and one shell of points
+RELIABLE_NK = 24
+"""Smallest nk for which the k-grid error estimate is claimed (tests/test_scan.py, CONVENTIONS.md §7)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class LambdaResult:
     fd_error : float
         Estimated error of the q₀ finite difference in ``Lambda`` (Richardson minus plain central difference).
     theta_at_zero_q0 : dict
-        max |θ^s| at q₀ = 0, reported (SPEC §2).
+        max |θ^s| at q₀ = 0, reported (CONVENTIONS.md §5).
     adiabatic, nonadiabatic : (nsub, nsub) or None
         The exact finite-η split Λ = λ^A + λ^NA (CONVENTIONS.md §1.2): λ^NA = (1/32) D[Θ¹_NA], from the non-adiabatic
         populations of ρ_uw only (so it lives entirely in the current route, whose share is 2 λ^NA); λ^A is the rest,
@@ -105,3 +107,8 @@ def uniform_problem(model, nk: int, rates: Rates, *, mu: float = 0.0, temperatur
     nk = grid_size("nk (k points per direction)", nk, minimum=MIN_NK)
     k, w = uniform_grid(model.lattice, nk)
     return Problem(model, k, w, rates, mu, temperature, second_order_vertices, bloch)
+
+
+def coarse_nk(nk: int) -> int:
+    """The grid of the error estimate: 3nk/4 (rounded), at least MIN_NK."""
+    return max(MIN_NK, int(round(0.75 * nk)))

@@ -6,9 +6,9 @@ The problem. The force route's θ² = Tr ρ_wA F (Eq. 3) contains the second-ord
     D_n(k) = −ω + iη_p − ε_n(k) + ε_n(k+q) + 2iγ_n
 
 vanishes near the curves g_n(k) ≡ ε_n(k+q) − ε_n(k) = ω. With γ = 0 the idempotency of ρ cancels its residue; with
-damping it survives, and the k-integrand of ∂_{q₀}∂_ω θ² carries peaks of width (η_p + 2γ_n)/|∇g_n| ≈ 0.005 1/Å,
-hundreds of times the smooth integrand, which nearly cancel on integration. A uniform grid (spacing 0.06 1/Å at
-nk = 48) samples them at random: θ² and λ^A scatter by 1–5 % between grids, while at γ = 0 they agree to 1e-6.
+damping it survives, and the k-integrand of ∂_{q₀}∂_ω θ² carries peaks of width (η_p + 2γ_n)/|∇g_n|, much narrower
+than the grid spacing and much taller than the smooth integrand, which nearly cancel on integration. A uniform grid
+samples them at random: θ² and λ^A scatter between grids, while at γ = 0 they converge (sizes: CONVENTIONS.md §7.1).
 
 The decomposition. At fixed k the kernel is a rational function of the complex frequency whose only poles near the
 real axis are ω_n(k) = g_n(k) + i(η_p + 2γ_n) (interband poles lie ≳ 2Δ − ω away):

@@ -1,4 +1,5 @@
-"""The analytic limits of SPEC §4, measured (``phonon-moment limits``): V5 (relaxation), V7 (adiabatic), V9 (K point).
+"""The analytic limits of the verification ladder (CONVENTIONS.md §10), measured (``phonon-moment limits``):
+V5 (relaxation), V7 (adiabatic), V9 (K point).
 
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
@@ -23,6 +24,7 @@ from ..response.damping import Rates, rates_from_paper
 from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
+from .dirac_check import dirac_limit
 
 V5_SLOPE = (1.0, 0.02)           # expected exponent and tolerance
 V5_LIMIT = 1e-2                  # relative change of λ^NA between η-scales 0.1 and 0.01
@@ -97,15 +99,6 @@ def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
             "relative_difference": float(np.abs(lam - bo).max() / np.abs(bo).max())}
 
 
-def v9_dirac() -> dict | None:
-    """The K-point check of generated/dirac_k.py, when the derivation has written it (None otherwise)."""
-    try:
-        from .dirac_check import dirac_limit
-    except ImportError:
-        return None
-    return dirac_limit()
-
-
 def run_limits(nk: int = 24, quick: bool = False) -> list:
     """All rows of the ``limits`` table."""
     rows = []
@@ -130,10 +123,5 @@ def run_limits(nk: int = 24, quick: bool = False) -> list:
         rows.append(_row("V7 λ^A(ω→0) at K vs supercell modulated at K, rel. diff.", f"{r['relative_difference']:.2e}",
                          f"< {V7_BO:g}", r["relative_difference"] < V7_BO,
                          f"λ^A_AA: {r['generated_AA']:.6f} vs λ_BO,zz {r['born_oppenheimer_AA']:.6f} (L = 24)"))
-    r = v9_dirac()
-    if r is None:
-        rows.append(_row("V9 Eq. 10 vs lattice skew integrand at q = K", "n/a", "O(Δ/t)", False,
-                         "generated/dirac_k.py not present: run `phonon-moment derive`"))
-    else:
-        rows.extend(r)
+    rows.extend(dirac_limit())
     return rows

@@ -1,5 +1,5 @@
 """Benchmark: wall time and peak memory of `phonon-moment figure2` at the defaults, and how its cost grows with the k- and
-q-grids (issue: Fig. 2 and limits).
+q-grids (CONVENTIONS.md §7, §11).
 
 Run: python tests/benchmarks/bench_figure2.py [--full]   (prints seconds and MiB; not collected by pytest)
 Without --full only the scaling table is printed (the default run takes minutes).
