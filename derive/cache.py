@@ -4,7 +4,7 @@ generated/ commits the kernels of N = 2 and 3 bands (``generate.KERNEL_BANDS``; 
 them). Any other N is printed by the same functions (:func:`derive.generate.eq4_module` and its siblings) into
 ``<cache>/<fingerprint>/<prefix>_n<N>.py``; the fingerprint hashes derive/'s sources and the SymPy version, so a
 changed derivation never reuses stale kernels. Measured (CONVENTIONS.md §7.2): eq4 for N = 2, 3, 4, 5 in 7.8, 29.8,
-69, 222 s and 52, 130, 267, 490 kB of text.
+66–73, 86–222 s (machine load) and 52, 130, 267, 490 kB of text.
 """
 
 from __future__ import annotations
