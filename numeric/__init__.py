@@ -2,7 +2,9 @@
 
 The public API (``import numeric``; units: eV, 1/Å, Å, u, K; moments in μ_N per phonon):
 
-- models: :func:`honeycomb_model` (the paper's gapped graphene), :func:`graphene_phonons`;
+- models: :func:`honeycomb_model` (the paper's gapped graphene), :func:`graphene_phonons`; any model from a TOML
+  file: :func:`load_model` (a path or a shipped name, :func:`models` lists them; README "Your own model"); from PythTB:
+  :func:`from_pythtb` (Wannier90 ``_tb.dat`` and phonopy: ``numeric.model.importers``);
 - one mode: :func:`moment` → :class:`MomentResult` (Λ^{ab}_zz of Eq. 4, the moment and its exact split);
 - scans: :func:`path` → :class:`PathResult`, :func:`zone_map` → :class:`ZoneMapResult`,
   :func:`band_structure` → :class:`BandStructure`;
@@ -33,10 +35,14 @@ from .api import (
     PathResult,
     ZoneMapResult,
     band_structure,
+    chern_number,
     figure2,
+    from_pythtb,
     graphene_phonons,
     honeycomb_model,
     limits,
+    load_model,
+    models,
     moment,
     path,
     sweep,
@@ -53,10 +59,14 @@ __all__ = [
     "PathResult",
     "ZoneMapResult",
     "band_structure",
+    "chern_number",
     "figure2",
+    "from_pythtb",
     "graphene_phonons",
     "honeycomb_model",
     "limits",
+    "load_model",
+    "models",
     "moment",
     "path",
     "sweep",

@@ -30,14 +30,18 @@ from .model.brillouin import Path as ZonePath
 from .model.brillouin import fold, high_symmetry_path
 from .model.honeycomb import HoneycombParameters
 from .model.honeycomb import honeycomb_model as _honeycomb_model
-from .model.phonons import CARBON_MASS_U, Phonons, saito_graphene
+from .model.importers import from_pythtb  # noqa: F401  (public, re-exported)
+from .model.model_file import load_model, shipped_models  # noqa: F401  (load_model: public, re-exported)
+from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graphene
 from .model.tight_binding import TightBindingModel
-from .model.zone import Wedge, irreducible_wedge
+from .model.zone import Wedge, irreducible_wedge, symmetry_group
 from .response.damping import rates_from_paper
 from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
 from .response.problem import MIN_NK, RELIABLE_NK, LambdaResult, coarse_nk, uniform_problem
 from .validation import ParameterError
 
+DEFAULT_ION_CHARGE = 6.0
+"""e; the ions' charge when neither the caller nor the phonons give one (bare carbon, the paper's model)."""
 POINTS = ("G", "K", "M", "Kp")
 """Named high-symmetry points of the hexagonal zone (Γ, K, M, K′ = −K)."""
 DEFAULT_ETA = (0.04, 0.04, 0.04)
@@ -111,6 +115,24 @@ def graphene_phonons(model: TightBindingModel | None = None, *, masses=(CARBON_M
     return Phonons(lattice, saito_graphene(masses))
 
 
+def chern_number(model: TightBindingModel, nfilled: int = 1, nk: int = 36) -> float:
+    """Chern number of the ``nfilled`` lowest bands (Fukui–Hatsugai–Suzuki lattice method on an nk × nk grid; the sign
+    of C = (1/2π) ∫ Ω d²k with Ω = i⟨∂u|×|∂u⟩ as in numeric/model/bands.py). ±1 for the shipped ``haldane`` model
+    (|M| < 3√3 |t₂ sin φ|), 0 for the paper's model. Returns the float (an integer to rounding once nk resolves Ω)."""
+    from .model.bands import chern_number as _chern
+    return _chern(model, nfilled, nk)
+
+
+def models() -> dict:
+    """The model files shipped with the package: {name: "its name — its source"} (``load_model(name)`` reads one)."""
+    from .model.model_file import read_model_file
+    out = {}
+    for name in shipped_models():
+        f = read_model_file(name)
+        out[name] = f.name + (f" — {f.source}" if f.source else "")
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # The moment of one mode
 # --------------------------------------------------------------------------------------------------
@@ -118,6 +140,7 @@ _MATRICES = ("Lambda", "Lambda_current_route", "Lambda_force_route", "Lambda_eq4
              "Lambda_nonadiabatic", "Lambda_skew_scattering", "Lambda_side_jump")
 UNITS = {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_ν, CONVENTIONS.md §5)",
          "ionic_muN": "μ_N per phonon from the ions as point charges ion_charge·e (numeric/response/moment.py)",
+         "angular_momentum": "ħ: the mode's phonon angular momentum e† L_z e (Zhang & Niu)",
          "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
                       "skew_scattering, side_jump",
          "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
@@ -151,7 +174,10 @@ class MomentResult:
     ionic_muN : float
         The ions' own moment, point charges ``ion_charge``·e circling with the mode, μ_N.
     ion_charge : float or list of float
-        The ions' charge in e (6: bare carbon).
+        The ions' charge in e (6: bare carbon; a model file's atoms carry their own).
+    angular_momentum : float
+        The mode's phonon angular momentum l_z = e† L_z e (Zhang & Niu), units of ħ: zero for every mode when inversion
+        and time reversal hold (CONVENTIONS.md §5), ±1 for a fully circular mode.
     Lambda, Lambda_current_route, Lambda_force_route, Lambda_eq4_as_printed, Lambda_adiabatic, Lambda_nonadiabatic,
     Lambda_skew_scattering, Lambda_side_jump : (nsub, nsub) complex arrays
         Λ^{ab}_zz and its pieces (:class:`numeric.response.problem.LambdaResult`), e = ħ = 1, eV·Å units, per cell.
@@ -199,6 +225,7 @@ class MomentResult:
     moment_muN: float
     ionic_muN: float
     ion_charge: float | list
+    angular_momentum: float
     moment_muB: float
     method: str
     resonances: bool
@@ -370,7 +397,7 @@ def _require_finite(res, model, q, omega) -> None:
 
 def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=DEFAULT_ETA, omega: float | None = None,
            nk: int = 48, method: str = "generated", resonances: bool = True, mu: float = 0.0,
-           temperature: float = 0.0, ion_charge=6.0, tolerance: float | None = None, error_estimate: bool = True,
+           temperature: float = 0.0, ion_charge=None, tolerance: float | None = None, error_estimate: bool = True,
            max_memory_gib: float | None = None) -> MomentResult:
     """The magnetic moment of one phonon mode, from Λ^{ab}_zz of the paper's Eq. (4), and its exact split.
 
@@ -403,8 +430,9 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         Chemical potential, eV (0: mid-gap).
     temperature : float
         Kelvin.
-    ion_charge : float or sequence of float
-        The ions' charge in e for ``ionic_muN`` (one number for all, or one per sublattice).
+    ion_charge : float or sequence of float, optional
+        The ions' charge in e for ``ionic_muN`` (one number for all, or one per atom); default: the atoms' charges of
+        a model file (``phonons.force_constants.charges``), else 6 (bare carbon).
     tolerance : float, optional
         Raise :class:`ParameterError` if the k-grid error estimate exceeds it; without it, an estimate above
         :data:`DEFAULT_TOLERANCE` gives an :class:`AccuracyWarning`.
@@ -425,6 +453,9 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     eta_p, eta_c, eta_v = _eta(eta)
     if method not in METHODS:
         raise ParameterError(f"method must be one of {METHODS}, got {method!r}.")
+    if phonons.nsub != model.natoms:
+        raise ParameterError(f"phonons has {phonons.nsub} atoms but the model {model.natoms}: build both from one "
+                             "model file (numeric.load_model) or one lattice.")
     energies, vectors = phonons.modes(q)
     b = branch_index(branch, energies.shape[-1])
     omega = float(energies[b] if omega is None else omega)
@@ -445,7 +476,11 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     part = {name: to_nuclear_magnetons(mode_moment(getattr(res, name), e, masses).real)
             for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")}
     m = mode_moment(res.Lambda, e, masses)
-    charges = np.broadcast_to(np.asarray(ion_charge, float), (model.nsub,))
+    if ion_charge is None:                  # the atoms' own charges (a model file's), else bare carbon
+        ion_charge = phonons.force_constants.charges or DEFAULT_ION_CHARGE
+        if np.ndim(ion_charge) and len(set(ion_charge)) == 1:
+            ion_charge = ion_charge[0]
+    charges = np.broadcast_to(np.asarray(ion_charge, float), (model.natoms,))
     kgrid_error = None
     if error_estimate or tolerance is not None:
         kgrid_error, more = _kgrid_error(method, model, nk, rates, mu, temperature, omega, q, resonances, res.Lambda)
@@ -468,6 +503,7 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         Lambda_nonadiabatic=res.nonadiabatic, Lambda_skew_scattering=res.skew_scattering,
         Lambda_side_jump=res.side_jump, **part,
         moment_muN=to_nuclear_magnetons(m.real), ionic_muN=ionic_moment_muN(e, masses, charges),
+        angular_momentum=float(angular_momentum(e[:, None])[0]),
         ion_charge=float(charges[0]) if np.ndim(ion_charge) == 0 else [float(z) for z in charges],
         moment_muB=to_bohr_magnetons(m.real), method=method, resonances=resonances, nk=int(nk),
         fd_error_Lambda=res.fd_error if np.isfinite(res.fd_error) else None,
@@ -483,7 +519,7 @@ ERROR_CONVENTION = "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred gr
 
 def _scan(model, phonons, q, *, branch, eta, nk, mu, temperature, resonances, workers, progress, desc):
     from .apps.scan import default_workers, scan_branch
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     check_memory(nk, processes=min(default_workers() if workers is None else max(1, int(workers)), len(q)))
     return scan_branch(model, phonons, q, branch=b, etas=[_eta(eta)], nk=nk, mu=mu, temperature=temperature,
                        workers=workers, progress=progress, desc=desc, resonances=resonances)
@@ -586,7 +622,7 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
     progress : bool, optional
         Progress bar (default: on terminals only).
     """
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     if "G" in points and b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3) along a path through Γ, where the acoustic "
                              "branches have ω = 0 and the moment per phonon diverges.")
@@ -598,12 +634,13 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
 
 @dataclass(frozen=True)
 class ZoneMapResult:
-    """The moment of one branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign.
+    """The moment of one branch over the whole zone: computed on the wedge of the model's symmetry (C3v for the paper's
+    model, unfolded with the mirror sign; C3 or none for a model with less symmetry).
 
     Attributes
     ----------
     wedge : numeric.model.zone.Wedge
-        The nq×nq Γ-centred grid and its C3v reduction (``wedge.k``: the points computed).
+        The nq×nq Γ-centred grid and its reduction (``wedge.k``: the points computed; ``wedge.symmetry``: the group).
     scan : numeric.apps.scan.BranchScan
         Everything computed on the wedge points.
     q : (nq², 2) array
@@ -635,7 +672,7 @@ class ZoneMapResult:
         out, scan, cols = Path(out), self.scan, self.moments()
         nq = int(round(np.sqrt(len(self.q))))
         params = _scan_parameters(scan, self.model, {
-            "grid": f"Γ-centred {nq}×{nq}, {len(self.wedge.k)} wedge points (C3v, m_z odd under the mirror)",
+            "grid": f"Γ-centred {nq}×{nq}, {len(self.wedge.k)} wedge points (symmetry: {self.wedge.symmetry})",
             **(parameters or {})})
         save(out / "map", {"q": self.q, **cols, "wedge_q": self.wedge.k}, params)
         eta_p, eta_c, eta_v = scan.etas[0]
@@ -649,14 +686,15 @@ class ZoneMapResult:
 def zone_map(model: TightBindingModel, phonons: Phonons, *, nq: int = 12, branch="top", eta=MAP_ETA, nk: int = 24,
              mu: float = 0.0, temperature: float = 0.0, resonances: bool = True, workers: int | None = None,
              progress: bool | None = None) -> ZoneMapResult:
-    """The moment of one optical branch over the zone on a Γ-centred nq×nq q-grid, computed on its C3v wedge.
+    """The moment of one optical branch over the zone on a Γ-centred nq×nq q-grid, computed on the wedge of the largest
+    of C3v, C3, {1} that maps the model onto itself (:func:`numeric.model.zone.symmetry_group`).
 
     Parameters as :func:`path`; ``nq`` is the q-grid before symmetry reduction. Default damping: the paper's Fig. 2 (g).
     """
-    b = branch_index(branch, 2 * model.nsub)
+    b = branch_index(branch, 2 * model.natoms)
     if b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
-    wedge = irreducible_wedge(model.lattice, nq)
+    wedge = irreducible_wedge(model.lattice, nq, *symmetry_group(model, phonons))
     scan = _scan(model, phonons, wedge.k, branch=b, eta=eta, nk=nk, mu=mu, temperature=temperature,
                  resonances=resonances, workers=workers, progress=progress, desc="zone q-points")
     return ZoneMapResult(wedge, scan, fold(model.lattice, wedge.grid), model)

@@ -18,13 +18,21 @@ import numpy as np
 from .validation import ParameterError
 
 
-def _model_args(p):
+HONEYCOMB_DEFAULTS = {"t": -2.8, "delta": 1.0, "tprime": 0.0, "beta": 3.37, "a0": 1.42}
+"""The built-in model's options and their defaults (the paper's gapped graphene)."""
+
+
+def _model_args(p, *, model_file: bool = True):
     g = p.add_argument_group("electronic model (defaults: the paper's gapped graphene, CONVENTIONS.md §9)")
-    g.add_argument("--t", type=float, default=-2.8, metavar="EV", help="nearest-neighbour hopping (eV), default -2.8")
-    g.add_argument("--delta", type=float, default=1.0, metavar="EV", help="staggered potential ±Δ (eV), gap 2Δ; default 1.0")
-    g.add_argument("--tprime", type=float, default=0.0, metavar="EV", help="next-nearest-neighbour hopping (eV), default 0")
-    g.add_argument("--beta", type=float, default=3.37, metavar="X", help="-dln t/dln a0, default 3.37")
-    g.add_argument("--a0", type=float, default=1.42, metavar="ANGSTROM", help="bond length (Å), default 1.42")
+    if model_file:
+        g.add_argument("--model", default=None, metavar="FILE|NAME",
+                       help="a TOML model file (README: 'Your own model') or a shipped model's name (phonon-moment "
+                            "models lists them); replaces --t, --delta, --tprime, --beta, --a0")
+    g.add_argument("--t", type=float, default=None, metavar="EV", help="nearest-neighbour hopping (eV), default -2.8")
+    g.add_argument("--delta", type=float, default=None, metavar="EV", help="staggered potential ±Δ (eV), gap 2Δ; default 1.0")
+    g.add_argument("--tprime", type=float, default=None, metavar="EV", help="next-nearest-neighbour hopping (eV), default 0")
+    g.add_argument("--beta", type=float, default=None, metavar="X", help="-dln t/dln a0, default 3.37")
+    g.add_argument("--a0", type=float, default=None, metavar="ANGSTROM", help="bond length (Å), default 1.42")
     g.add_argument("--mu", type=float, default=0.0, metavar="EV", help="chemical potential (eV), default 0 (mid-gap)")
     g.add_argument("--temperature", type=float, default=0.0, metavar="K", help="temperature (K), default 0")
 
@@ -38,14 +46,20 @@ def _damping_args(p, eta_p=0.04, eta_c=0.04, eta_v=0.04, *, optical_only=False):
                        help=f"paper's η_{name} (eV), default {value}")
 
 
-def _model(args):
-    from .api import honeycomb_model
-    return honeycomb_model(t=args.t, delta=args.delta, tprime=args.tprime, beta=args.beta, a0=args.a0)
-
-
-def _phonons(model):
-    from .api import graphene_phonons
-    return graphene_phonons(model)
+def _system(args):
+    """(model, phonons): from --model, or the built-in honeycomb with --t, --delta, … (the defaults filled into args)."""
+    from .api import graphene_phonons, honeycomb_model, load_model
+    given = [f"--{k}" for k in HONEYCOMB_DEFAULTS if getattr(args, k) is not None]
+    if getattr(args, "model", None) is not None:
+        if given:
+            raise ParameterError(f"--model replaces the built-in model's options; drop {', '.join(given)} (edit the "
+                                 "model file instead).")
+        return load_model(args.model)
+    for k, v in HONEYCOMB_DEFAULTS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    model = honeycomb_model(**{k: getattr(args, k) for k in HONEYCOMB_DEFAULTS})
+    return model, graphene_phonons(model)
 
 
 def _eta(args) -> tuple:
@@ -86,9 +100,9 @@ def cmd_bands(args) -> int:
     """Electronic bands, valence iso-energy contours (Fig. 2a), phonon dispersion; PNG + data."""
     from .api import band_structure
 
-    model = _model(args)
-    ph = _phonons(model)
-    caption = f"t={args.t} eV, Δ={args.delta} eV, t′={args.tprime} eV, a0={args.a0} Å; phonons: Saito shells 1–3"
+    model, ph = _system(args)
+    caption = (f"model file {args.model}" if args.model else
+               f"t={args.t} eV, Δ={args.delta} eV, t′={args.tprime} eV, a0={args.a0} Å; phonons: Saito shells 1–3")
     with _staged(args, OUTPUTS["bands"]) as stage:
         band_structure(model, ph, npath=args.npath, nmap=args.nmap).save(stage, {"options": _options(args)}, caption)
     print(f"wrote {args.out}/: electron_bands, valence_isoenergy, phonon_dispersion (.png, .npz, .json)")
@@ -104,9 +118,9 @@ def lambda_at(args) -> dict:
     """The JSON object of ``phonon-moment lambda``: :func:`numeric.api.moment` on the command line's arguments."""
     from .api import moment
 
-    model = _model(args)
+    model, phonons = _system(args)
     q = args.point if args.point is not None else args.q
-    return moment(model, _phonons(model), q, branch=args.branch, eta=_eta(args), omega=args.omega, nk=args.nk,
+    return moment(model, phonons, q, branch=args.branch, eta=_eta(args), omega=args.omega, nk=args.nk,
                   method=args.method, resonances=not args.no_resonances, mu=args.mu, temperature=args.temperature,
                   ion_charge=args.ion_charge, tolerance=args.tolerance, max_memory_gib=args.max_memory).to_dict()
 
@@ -124,11 +138,11 @@ def cmd_lambda(args) -> int:
                                                           else ""))
     print(f"eta_p, eta_c, eta_v = {args.eta_p}, {args.eta_c}, {args.eta_v} eV")
     print("Λ^{ab}_zz (e = ħ = 1, per cell):")
-    for a, row in zip("AB", L):
+    for a, row in zip("AB" if len(L) == 2 else [str(i) for i in range(len(L))], L):
         print(f"   {a}: " + "   ".join(f"{z.real:+.6e} {z.imag:+.6e}i" for z in row))
     print(f"moment per phonon m = {out['moment_muN']:+.6e} μ_N = {out['moment_muB']:+.6e} μ_B "
           f"(dissipative part {out['total_dissipative']:+.3e} μ_N)")
-    print(f"ions (charge {out['ion_charge']:g} e): {out['ionic_muN']:+.6e} μ_N; electrons + ions: "
+    print(f"ions (charge {out['ion_charge']} e): {out['ionic_muN']:+.6e} μ_N; electrons + ions: "
           f"{out['moment_muN'] + out['ionic_muN']:+.6e} μ_N")
     print(f"  split (CONVENTIONS.md §1.2): adiabatic {out['adiabatic']:+.6e}, non-adiabatic {out['nonadiabatic']:+.6e} "
           f"= skew scattering {out['skew_scattering']:+.6e} + side jump {out['side_jump']:+.6e} μ_N")
@@ -145,9 +159,9 @@ def cmd_path(args) -> int:
     """λ of a branch along Γ–K–M–Γ with its exact split; PNG + CSV + NPZ + JSON."""
     from .api import PARTS, path
 
-    model = _model(args)
+    model, phonons = _system(args)
     with _staged(args, OUTPUTS["path"]) as stage:
-        result = path(model, _phonons(model), npath=args.npath, branch=args.branch, eta=_eta(args),
+        result = path(model, phonons, npath=args.npath, branch=args.branch, eta=_eta(args),
                       nk=args.nk, mu=args.mu, temperature=args.temperature, resonances=not args.no_resonances,
                       workers=args.workers)
         result.save(stage, {"options": _options(args)})
@@ -162,12 +176,13 @@ def cmd_path(args) -> int:
 
 
 def cmd_map(args) -> int:
-    """The moment of a branch over the whole zone: computed on the C3v wedge, unfolded with the mirror sign."""
+    """The moment of a branch over the whole zone: computed on the wedge of the model's symmetry (C3v for the paper's
+    model), unfolded."""
     from .api import PARTS, zone_map
 
-    model = _model(args)
+    model, phonons = _system(args)
     with _staged(args, OUTPUTS["map"]) as stage:
-        result = zone_map(model, _phonons(model), nq=args.nq, branch=args.branch, eta=_eta(args), nk=args.nk,
+        result = zone_map(model, phonons, nq=args.nq, branch=args.branch, eta=_eta(args), nk=args.nk,
                           mu=args.mu, temperature=args.temperature, resonances=not args.no_resonances,
                           workers=args.workers)
         result.save(stage, {"options": _options(args)})
@@ -181,10 +196,10 @@ def cmd_figure2(args) -> int:
     """All panels of the paper's Fig. 2 with data, error estimates and REPORT.md (numeric/apps/figure2.py)."""
     from .api import figure2
 
-    model = _model(args)
+    model, phonons = _system(args)
     parameters = {k: getattr(args, k) for k in ("t", "delta", "tprime", "beta", "a0", "mu", "temperature")}
     _announce_overwrites(args, OUTPUTS["figure2"])
-    summary = figure2(args.out, model, _phonons(model), quick=args.quick, nk=args.nk, nq=args.nq, npath=args.npath,
+    summary = figure2(args.out, model, phonons, quick=args.quick, nk=args.nk, nq=args.nq, npath=args.npath,
                       nk_integrand=args.nk_integrand, resonances=not args.no_resonances, workers=args.workers,
                       model_parameters=parameters)
     print(f"wrote {args.out}/REPORT.md, summary.json and panels a–h (.png, .npz, .json)")
@@ -253,6 +268,14 @@ def cmd_sweep_plot(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    """The shipped model files (``--model NAME``)."""
+    from .api import models
+    for name, line in models().items():
+        print(f"{name:<18} {line}")
+    return 0
+
+
 def cmd_derive(args) -> int:
     """Regenerate generated/ from the SymPy derivation (derive/), or check it is up to date."""
     from derive.__main__ import main as derive_main   # SymPy is imported here only
@@ -302,8 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-resonances", action="store_true",
                    help="generated method: leave the force route's intraband resonances on the uniform grid (the "
                         "referee, --method direct, always does; CONVENTIONS.md §7.1)")
-    p.add_argument("--ion-charge", type=float, default=6.0, metavar="Z",
-                   help="charge of each ion (units of e) for the ionic moment ionic_muN; default 6, bare carbon")
+    p.add_argument("--ion-charge", type=float, default=None, metavar="Z",
+                   help="charge of each ion (units of e) for the ionic moment ionic_muN; default: the model file's "
+                        "atoms' charges, else 6 (bare carbon)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lambda)
 
@@ -317,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     _resonance_option(p)
     p.set_defaults(func=cmd_path)
 
-    p = sub.add_parser("map", help="moment of a branch over the zone (C3v wedge, unfolded; μ_N, error estimates)")
+    p = sub.add_parser("map", help="moment of a branch over the zone (symmetry wedge, unfolded; μ_N, error estimates)")
     _damping_args(p, 0.02, 0.004, 0.02, optical_only=True)
     _model_args(p)
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (error estimate from 3nk/4) (default 24)")
@@ -331,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Moments in μ_N per phonon quantum, q and k in 1/Å, damping η in eV (the paper's "
                                    "values per panel), angular momentum in ħ and ħ/T. Defaults converge every panel "
                                    "to ~1e-3 of its largest value (REPORT.md states the estimate per panel).")
-    _model_args(p)
+    _model_args(p, model_file=False)
     p.add_argument("--nk", type=int, default=48, help="electronic k-grid nk×nk (error estimate from 3nk/4) (default 48)")
     p.add_argument("--nq", type=int, default=24, help="phonon q-grid of the maps before C3v reduction (default 24)")
     p.add_argument("--npath", type=int, default=12, help="q-points per path segment (default 12)")
@@ -374,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y", default=None, help="swept parameter on the y axis (default: the second)")
     p.add_argument("--q", type=int, default=0, help="q-point index (default 0)")
     p.set_defaults(func=cmd_sweep_plot)
+
+    p = sub.add_parser("models", help="list the shipped model files (--model NAME)")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("derive", help="re-derive the formulas with SymPy and write generated/ (or --check it)")
     p.add_argument("--check", action="store_true", help="regenerate into a temporary folder; exit 1 with a diff if stale")

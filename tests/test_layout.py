@@ -21,6 +21,8 @@ LEAF_IMPORTS = {"units": set(), "validation": set(), "output": {"units", "valida
 SYMBOLIC = {"sympy", "mpmath", "derive"}
 SYMBOLIC_GATES = {      # file → why it may import SYMBOLIC (lazily, inside one function)
     "numeric/cli.py": "the `derive` subcommand hands over to python -m derive's main",
+    "numeric/response/fast.py": "kernels for a band count generated/ does not hold are derived once on first use and "
+                                "cached outside the package (derive/cache.py, CONVENTIONS.md §7.2)",
 }
 GENERATED_READERS = {   # file → why it may import generated/
     "numeric/response/fast.py": "the fast path: the printed kernels of Eq. (4)",

@@ -171,20 +171,10 @@ def project(model, M, k, Q):
                       for b in range(model.nsub)] for a in range(model.nsub)])
 
 
-@pytest.mark.parametrize("peierls", ["equilibrium", "displaced"])
-@pytest.mark.parametrize("label", ["K", "M"])
-def test_vertices_at_commensurate_q_match_frozen_phonon_supercell(label, peierls):
-    model = honeycomb_model(tprime=0.2, peierls=peierls)
-    q = model.lattice.point(label)
-    q0 = model.lattice.point("M" if label == "K" else "K")
-    U = np.array([[0.3, -0.8], [0.5, 0.1j]])
-    a = np.array([0.4, -0.9])
+def assert_vertices_match_supercell(model, q, q0, U, a, frozen, label):
+    """H, F (field ``frozen(eps)``: (r, orbital) ↦ displacement), J and ∂J/∂u of ``model`` against the supercell."""
     h = 1e-4
     zero = lambda r, s: np.zeros(2)
-
-    def frozen(eps_u):
-        return lambda r, s: eps_u * U[s] * np.exp(1j * q @ r)
-
     H0 = supercell_hamiltonian(model, zero, np.zeros(2), q0)
     dHu = (supercell_hamiltonian(model, frozen(h), 0 * a, q0) - supercell_hamiltonian(model, frozen(-h), 0 * a, q0)) / (2 * h)
     dHA = (supercell_hamiltonian(model, zero, h * a, q0) - supercell_hamiltonian(model, zero, -h * a, q0)) / (2 * h)
@@ -198,6 +188,20 @@ def test_vertices_at_commensurate_q_match_frozen_phonon_supercell(label, peierls
         np.testing.assert_allclose(project(model, dHA, k, q0), J, atol=1e-7 * scale(J), err_msg="J")
         Jmix = model.vertex([Displacement(tuple(q), U), VectorPotential(tuple(q0), a)], k)
         np.testing.assert_allclose(project(model, d2, k, q + q0), Jmix, atol=1e-6 * scale(Jmix), err_msg="mixed")
+
+
+@pytest.mark.parametrize("peierls", ["equilibrium", "displaced"])
+@pytest.mark.parametrize("label", ["K", "M"])
+def test_vertices_at_commensurate_q_match_frozen_phonon_supercell(label, peierls):
+    model = honeycomb_model(tprime=0.2, peierls=peierls)
+    q = model.lattice.point(label)
+    q0 = model.lattice.point("M" if label == "K" else "K")
+    U = np.array([[0.3, -0.8], [0.5, 0.1j]])
+
+    def frozen(eps_u):
+        return lambda r, s: eps_u * U[s] * np.exp(1j * q @ r)
+
+    assert_vertices_match_supercell(model, q, q0, U, np.array([0.4, -0.9]), frozen, label)
 
 
 def test_second_order_vertex_is_symmetric_in_its_two_displacements(model):

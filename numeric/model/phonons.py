@@ -64,10 +64,14 @@ class ForceConstants:
         every bond in the shell. Shell n is the n-th distinct neighbour distance of the lattice.
     masses : tuple of float
         Mass of each sublattice in u (unified atomic mass units), one per sublattice.
+    charges : tuple of float, optional
+        Each atom's charge in e, for the ions' own moment (``numeric.response.moment.ionic_moment_muN``); None leaves
+        it to the caller (the API's default is bare carbon, 6).
     """
 
     shells: tuple
     masses: tuple
+    charges: tuple | None = None
 
     def __post_init__(self):
         shells = finite("shells (force constants, eV/Å²)", np.asarray(self.shells, dtype=float),
@@ -82,6 +86,12 @@ class ForceConstants:
             raise ParameterError(f"masses must be > 0 (u), got {self.masses!r}: pass one positive mass per sublattice.")
         object.__setattr__(self, "shells", tuple((float(r), float(t)) for r, t in shells))
         object.__setattr__(self, "masses", tuple(float(m) for m in masses))
+        if self.charges is not None:
+            charges = finite("charges (e)", np.asarray(self.charges, dtype=float).reshape(-1),
+                             fix="pass one finite charge per sublattice")
+            if charges.size != masses.size:
+                raise ParameterError(f"charges has {charges.size} entries for {masses.size} masses: pass one per atom.")
+            object.__setattr__(self, "charges", tuple(float(z) for z in charges))
 
 
 def saito_graphene(masses=(CARBON_MASS_U, CARBON_MASS_U)) -> ForceConstants:

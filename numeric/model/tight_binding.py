@@ -81,7 +81,8 @@ def batched_fields(bases) -> list:
 
 
 def displacement_basis(q, nsub: int) -> tuple:
-    """Unit displacements at momentum q, component c = 2α + i (sublattice α, axis i): the basis of Λ's indices."""
+    """Unit displacements at momentum q, component c = 2α + i (atom α, axis i; ``nsub`` = the model's ``natoms``): the
+    basis of Λ's indices."""
     return tuple(displacement(q, a, i, nsub) for a in range(nsub) for i in range(2))
 
 
@@ -121,12 +122,22 @@ class TightBindingModel:
         gauge transformation is a u-independent unitary and the electronic dynamics stays gauge covariant for moving
         ions; "displaced" integrates along the displaced bond, which is covariant only together with a co-moving
         term Σ_i n_i A(r'_i)·u̇_i that the paper's Eq. (2) does not have (CONVENTIONS.md §2).
+    atoms : Lattice, optional
+        The ions (same primitive vectors): what the phonons displace and Λ^{ab} is indexed by. Default: one atom at
+        every orbital (``lattice`` itself).
+    orbital_atom : sequence of int, optional
+        The atom each orbital sits on (default: orbital α on atom α). Several orbitals may share an atom: an orbital
+        moves rigidly with its atom, u(orbital) = u(atom) with the plane-wave phase taken at the atom's position, so a
+        hopping between two orbitals of one atom in one cell neither stretches nor depends on u (its ``beta`` is
+        ignored); the Peierls phases and the Bloch phases use the orbital positions (CONVENTIONS.md §2, §4).
     """
 
     lattice: Lattice
     onsite: np.ndarray
     hoppings: tuple
     peierls: str = "equilibrium"
+    atoms: Lattice | None = None
+    orbital_atom: tuple | None = None
 
     def __post_init__(self):
         onsite = np.array(finite("onsite energies", self.onsite), dtype=float)
@@ -135,6 +146,15 @@ class TightBindingModel:
         object.__setattr__(self, "onsite", onsite)
         if self.peierls not in ("equilibrium", "displaced"):
             raise ParameterError(f"peierls must be 'equilibrium' or 'displaced', got {self.peierls!r}.")
+        atoms = self.lattice if self.atoms is None else self.atoms
+        if not np.allclose(atoms.vectors, self.lattice.vectors, atol=1e-12):
+            raise ParameterError("atoms must share the orbitals' primitive vectors.")
+        owner = tuple(range(self.nsub)) if self.orbital_atom is None else tuple(int(a) for a in self.orbital_atom)
+        if len(owner) != self.nsub or not all(0 <= a < atoms.nsub for a in owner):
+            raise ParameterError(f"orbital_atom must give one atom index in 0..{atoms.nsub - 1} per orbital "
+                                 f"({self.nsub}), got {self.orbital_atom!r}.")
+        object.__setattr__(self, "atoms", atoms)
+        object.__setattr__(self, "orbital_atom", owner)
         for h in self.hoppings:
             finite("hopping t0", h.t0)
             finite("hopping beta", h.beta)
@@ -144,12 +164,19 @@ class TightBindingModel:
 
     @property
     def nsub(self) -> int:
+        """Number of orbitals per cell (the electrons' basis, the bands)."""
         return self.lattice.nsub
+
+    @property
+    def natoms(self) -> int:
+        """Number of atoms per cell (the ions: displacements, phonons, the indices of Λ^{ab})."""
+        return self.atoms.nsub
 
     def describe(self) -> dict:
         """The whole real-space description as plain data (saved beside every result): lattice vectors and orbital
         positions (Å), on-site energies (eV), each directed bond (t0 in eV as [re, im], reference length in Å, β)."""
         return {"lattice_vectors": self.lattice.vectors.tolist(), "positions": self.lattice.positions.tolist(),
+                "atom_positions": self.atoms.positions.tolist(), "orbital_atom": list(self.orbital_atom),
                 "onsite": self.onsite.tolist(), "peierls": self.peierls,
                 "hoppings": [{"to": h.to, "from": h.frm, "cell": [int(x) for x in h.R],
                               "t0": [complex(h.t0).real, complex(h.t0).imag], "length": float(h.length),
@@ -169,7 +196,13 @@ class TightBindingModel:
             beta = np.array([h.beta for h in self.hoppings], dtype=float)
             scatter = np.zeros((len(to), self.nsub * self.nsub))     # bond n → matrix element (to, frm)
             scatter[np.arange(len(to)), to * self.nsub + frm] = 1.0
-            cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta, scatter=scatter)
+            owner = np.array(self.orbital_atom, dtype=int)
+            # an orbital moves with its atom: u at the orbital = U_atom e^{iq·r_atom}, r_atom = r_orbital + offset
+            offset = self.atoms.positions[owner] - pos
+            rigid = (owner[to] == owner[frm]) & np.all(R == 0, axis=1)    # two orbitals of one atom: no stretching
+            l0 = np.where(rigid, 1.0, l0)                                     # unused there; keeps 1/l0 finite
+            cache = dict(to=to, frm=frm, d=d, t0=t0, l0=l0, beta=beta, scatter=scatter, atom_to=owner[to],
+                         atom_frm=owner[frm], offset_to=offset[to], offset_frm=offset[frm], rigid=rigid)
             object.__setattr__(self, "_bonds", cache)
         return cache
 
@@ -203,9 +236,10 @@ class TightBindingModel:
             q = np.asarray(f.q, dtype=float)
             if isinstance(f, Displacement):
                 U = np.asarray(f.amplitude, dtype=complex)
-                phase_i = np.exp(1j * d @ q)                 # u at r_i = d; r_j = 0
+                phase_i = np.exp(1j * (d + b["offset_to"]) @ q)       # u at r_i = d; r_j = 0 (at the atoms)
+                phase_j = np.exp(1j * b["offset_frm"] @ q)
                 for c in range(2):
-                    on_i, on_j = U[..., b["to"], c] * phase_i, U[..., b["frm"], c]
+                    on_i, on_j = U[..., b["atom_to"], c] * phase_i, U[..., b["atom_frm"], c] * phase_j
                     ui[c] = ui[c] + Jet.variable(np.zeros(on_i.shape), idx, on_i, K)
                     uj[c] = uj[c] + Jet.variable(np.zeros(on_j.shape), idx, on_j, K)
             elif isinstance(f, VectorPotential):
@@ -213,8 +247,15 @@ class TightBindingModel:
             else:
                 raise TypeError(f"unknown field {f!r}")
         D = [ui[c] - uj[c] + d[:, c] for c in range(2)]
-        length = dot(D, D).sqrt()
+        rigid = b["rigid"].astype(float)
+        if rigid.any():                          # two orbitals of one atom: u_i = u_j, |D| = |d| may vanish, no length law
+            safe = [Dc * (1.0 - rigid) + rigid for Dc in D]
+            length = dot(safe, safe).sqrt()
+        else:
+            length = dot(D, D).sqrt()
         hop = ((length * (1.0 / b["l0"]) - 1.0) * (-b["beta"])).exp() * b["t0"]
+        if rigid.any():
+            hop = hop * (1.0 - rigid) + b["t0"] * rigid
         if A_terms:
             s, w = 0.5 * (_GL_NODES + 1.0), 0.5 * _GL_WEIGHTS
             flux = Jet.constant(np.zeros(nb), K)

@@ -307,7 +307,7 @@ def response_functions(problem: Problem, omega, q, q0, *, domega: float = 1.0, s
     """
     q = np.asarray(q, float)
     q0 = np.asarray(q0, float)
-    nsub = problem.model.nsub
+    nsub = problem.model.natoms                  # displacements: one pair of components per atom
     eta_p = problem.rates.phonon
     fields = {
         "u": _Field("u", q, omega + 1j * eta_p, domega, displacement_basis(q, nsub)),
@@ -419,7 +419,7 @@ def lambda_tensor(problem: Problem, omega: float, q, *, step: float | None = Non
     terms = ("theta1", "theta2", "theta3")
     coarse = _q0_derivative(problem, omega, q, step, terms, None)
     fine = _q0_derivative(problem, omega, q, step / 2, terms, None)
-    nsub = problem.model.nsub
+    nsub = problem.model.natoms                  # displacements: one pair of components per atom
     return routes({n: contract_field((4 * fine[n] - coarse[n]) / 3, nsub) for n in terms})["Lambda"]
 
 
@@ -434,7 +434,7 @@ def lambda_matrix(problem: Problem, omega: float, q, *, step: float | None = Non
     omega = float(finite("omega", omega, fix="pass the phonon energy in eV"))
     q = np.asarray(finite("q", q, fix="pass q in 1/Å"), float)
     step = default_step(problem) if step is None else positive("q0 step", step)
-    nsub = problem.model.nsub
+    nsub = problem.model.natoms                  # displacements: one pair of components per atom
     terms = ("theta1", "theta2", "theta3")
     zero = response_functions(problem, omega, q, np.zeros(2), split=split)
     pops = None

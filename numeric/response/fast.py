@@ -53,7 +53,7 @@ class _Inputs:
         self.nk = len(self.k)
         self.nb = self.model.hamiltonian(np.zeros((1, 2))).shape[-1]
         self.set_rates(problem.rates)
-        nsub = self.model.nsub
+        nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
         self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
 
@@ -66,7 +66,7 @@ class _Inputs:
 
     def fields(self, q0):
         """Component bases of u (q), w (−q − q₀), A (q₀), as the referee orders them."""
-        q, nsub = self.q, self.model.nsub
+        q, nsub = self.q, self.model.natoms
         return {"u": displacement_basis(q, nsub), "w": displacement_basis(-q - q0, nsub), "A": potential_basis(q0)}
 
     def kpoint(self, shift):
@@ -189,12 +189,19 @@ _LOADED = {}                # kernel modules loaded from a directory, by (path, 
 
 def _kernels(prefix, nb, directory=None):
     """The printed module ``{prefix}_n{nb}``: from the package ``generated`` or, given ``directory``, from the file
-    ``directory/{prefix}_n{nb}.py`` (loaded by path, without touching ``sys.path`` or ``sys.modules``)."""
+    ``directory/{prefix}_n{nb}.py`` (loaded by path, without touching ``sys.path`` or ``sys.modules``). A band count
+    whose kernels generated/ does not hold (it commits N = 2, 3) is derived once by derive/cache.py into the user's
+    cache folder and loaded from there (CONVENTIONS.md §7.2: the only place numeric/ reaches into derive/, lazily)."""
     if directory is None:
-        return importlib.import_module(f"generated.{prefix}_n{nb}")
-    path = (Path(directory) / f"{prefix}_n{nb}.py").resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no printed kernel; `python -m derive --test-kernels {directory}` prints it")
+        try:
+            return importlib.import_module(f"generated.{prefix}_n{nb}")
+        except ModuleNotFoundError:
+            from derive.cache import ensure_kernel             # SymPy: imported only for an N without kernels
+            path = ensure_kernel(prefix, nb).resolve()
+    else:
+        path = (Path(directory) / f"{prefix}_n{nb}.py").resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no printed kernel; `python -m derive --test-kernels {directory}` prints it")
     key = (path, path.stat().st_mtime_ns)
     if key not in _LOADED:
         spec = importlib.util.spec_from_file_location(f"_printed_{prefix}_n{nb}", path)
@@ -272,7 +279,7 @@ class _Contracted:
     def __init__(self, inputs: _Inputs, swap: bool, rates):
         self.inputs = inputs
         self.rates = list(rates)
-        nsub = inputs.model.nsub
+        nsub = inputs.model.natoms
         pairs = [(a, b, k1, 1 - k1) for a in range(nsub) for b in range(nsub) for k1 in (0, 1)]
         self.owner = np.array([a * nsub + b for a, b, _, _ in pairs])          # pair → flat (a, b)
         iu = np.array([2 * a + k1 for a, _, k1, _ in pairs])
@@ -392,7 +399,7 @@ class _Contracted:
 
     def to_matrix(self, per_pair):
         """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
-        nsub = self.inputs.model.nsub
+        nsub = self.inputs.model.natoms
         ab = per_pair @ np.eye(nsub * nsub)[self.owner]                  # pair → flat (a, b)
         return 0.25 * (-1.0 if self.swap else 1.0) * ab.reshape(ab.shape[:-1] + (nsub, nsub))
 
