@@ -58,3 +58,30 @@ def test_notebook_uses_only_public_names(path):
 def test_private_name_check_can_fail():
     source = "import numeric\nfrom numeric.api import _eta\nnumeric.model._x\nfrom numeric.model import bands as b\nb._gaps\n"
     assert private_uses(source) == ["numeric.api._eta", "_x", "_gaps"]
+
+
+def test_notebooks_command_writes_executed_copies_and_html(tmp_path, capsys):
+    """`phonon-moment notebooks --out DIR --only 01` writes notebook 1 executed (.ipynb with outputs) and as HTML."""
+    pytest.importorskip("nbconvert")
+    nbformat = pytest.importorskip("nbformat")
+    from numeric.cli import main
+
+    out = tmp_path / "executed"
+    assert main(["notebooks", "--out", str(out), "--only", "01_"]) == 0
+    stem = NOTEBOOKS[0].stem
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.html", f"{stem}.ipynb"]
+    nb = nbformat.read(out / f"{stem}.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any(o.output_type == "display_data" and "image/png" in o.get("data", {}) for o in outputs)
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert "What you will learn" in (out / f"{stem}.html").read_text(encoding="utf-8")
+    assert stem in capsys.readouterr().out
+
+
+def test_notebooks_command_names_the_notebooks_when_none_matches(tmp_path, capsys):
+    from numeric.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["notebooks", "--out", str(tmp_path / "x"), "--only", "no-such-notebook"])
+    assert exc.value.code == 2
+    assert "01_model_and_vertices" in capsys.readouterr().err
