@@ -21,7 +21,11 @@
 # 2. compute its bands, Berry curvature Ω_n and orbital moment m_n, and compare them with the massive-Dirac values at K;
 # 3. compute the phonons and their angular momentum;
 # 4. see that every vertex the theory needs (electron–phonon F, current v, mixed ∂v/∂R) is a derivative of the *same*
-#    formula — nothing is typed twice.
+#    formula — nothing is typed twice. A *vertex* is a matrix element, between Bloch states, of the derivative of H with
+#    respect to a field: a wave of ionic displacement, or a wave of vector potential A.
+#
+# Why a vector potential: the magnetic moment of a phonon is the part of its energy linear in a magnetic field B. The
+# theory (notebook 2) introduces B as a static wave A e^{iq₀·r}, B = i q₀ × A, and lets q₀ → 0 at the end.
 #
 # **What to know first.** Tight binding and Bloch's theorem; first-order perturbation theory; the Berry curvature
 # of a band (e.g. Xiao, Chang & Niu, Rev. Mod. Phys. 82, 1959 (2010), §I–II). Units: energies in eV, lengths in Å,
@@ -38,6 +42,7 @@ from numeric.model.bands import band_data
 from numeric.model.phonons import angular_momentum
 from numeric.model.tight_binding import displacement, vector_potential
 from numeric.output.plots import path_axes, plot_along_path
+from numeric.units import MU_B_EV_PER_T, TESLA_PER_NATURAL_FIELD
 
 # %matplotlib inline
 
@@ -108,6 +113,9 @@ v_f = 1.5 * abs(t) * a0
 print(f"gap at K: {np.ptp(at_K.energies):.4f} eV (2Δ = {2 * delta} eV)")
 print(f"|Ω_c(K)| = {abs(at_K.berry_curvature()[0, 1]):.3f} Å²     massive Dirac v_f²/(2Δ²) = {v_f**2 / (2 * delta**2):.3f} Å²")
 print(f"|m_c(K)| = {abs(at_K.orbital_moment()[0, 1]):.3f} eV·Å²  massive Dirac v_f²/(2Δ)  = {v_f**2 / (2 * delta):.3f} eV·Å²")
+# e = ħ = 1: a field of 1 ħ/(e·Å²) is TESLA_PER_NATURAL_FIELD tesla, so m in eV·Å² / that = m in eV/T
+m_bohr = abs(at_K.orbital_moment()[0, 1]) / TESLA_PER_NATURAL_FIELD / MU_B_EV_PER_T
+print(f"          = {m_bohr:.2f} Bohr magnetons: an electron at K carries a large orbital moment")
 
 # %% [markdown]
 # At K itself the lattice and Dirac values agree: at p = 0 the Dirac expansion is exact for this model. Away from K

@@ -26,7 +26,8 @@
 # ρ̇ = −i[H, ρ] and time-dependent perturbation theory. SymPy basics help but are not needed.
 #
 # **The physics in one paragraph.** A phonon of frequency ω and momentum q is two plane waves, u(ω, q) and its conjugate
-# u(−ω, −q − q₀) (called *w* below); a static vector potential A(q₀) makes the magnetic field B = i q₀ × A. The moment
+# u(−ω, −q − q₀) (called *w* below); a static vector potential A(q₀) makes the magnetic field B = i q₀ × A. The extra
+# −q₀ in w makes the three waves carry zero total momentum, so their product survives the sum over the crystal. The moment
 # of the phonon is the part of the electrons' response that is *bilinear* in the two phonon amplitudes and linear in B:
 # a second-order (in u, w) plus one-field (A) response, i.e. third order in all. The field's momentum q₀ is sent to zero
 # at the end (∂/∂q₀), because B is uniform.
@@ -66,9 +67,10 @@ def show(lhs, expr):
 # (the phonon is switched on adiabatically at rate η_p):
 
 # %%
+q, q0 = sp.symbols("q q_0")
 for f in ("u", "w", "A"):
     a, b = MOMENTUM[f]
-    display(Math(rf"{f}:\quad \Omega_{f} = {sp.latex(FREQUENCY[f])},\qquad Q_{f} = {a}\,q {b:+d}\,q_0"))
+    display(Math(rf"{f}:\quad \Omega_{f} = {sp.latex(FREQUENCY[f])},\qquad Q_{f} = {sp.latex(a * q + b * q0)}"))
 
 # %% [markdown]
 # For each set of fields S (u, w, A, uw, …) the equation at frequency Ω_S, in the band basis at each k, reads
@@ -168,10 +170,13 @@ show(r"f_0(k+q_0)", occupation_rule(tpl, 0, (0, 1)).subs("delta", delta_symbol))
 # Eq. (3) defines three observables at one k, each the trace of a density-matrix order with a vertex (the k-sum is
 # numerical):
 #
-# $$\theta^1 = {\rm Tr}\,\rho_{uw}\,v(q_0),\qquad \theta^2 = {\rm Tr}\,\rho_{wA}\,F_u,\qquad \theta^3 = {\rm Tr}\,\rho_w\,F_{uA}.$$
+# $$\theta^1 = {\rm Tr}\,\rho_{uw}\,V^{A},\qquad \theta^2 = {\rm Tr}\,\rho_{wA}\,V^{u},\qquad \theta^3 = {\rm Tr}\,\rho_w\,V^{uA},$$
 #
+# where V^A is the current vertex v(q₀), V^u the electron–phonon vertex F and V^{uA} the mixed one ∂v/∂R (notebook 1).
 # θ¹ is the current (magnetization) induced by the two phonon waves; θ² and θ³ the force on the ions induced by the
-# field. Eq. (4) combines their mixed derivative D[X] = ε_{zℓk} ε_{zk₁k₂} ∂_{q₀ℓ}∂_ω X at q₀ → 0, summed with the term
+# field. The two readings give two *routes* to the same coefficient: the magnetization route (θ¹ + θ³) and the force
+# route (θ² + θ³). They agree without damping (a reciprocity the code tests); with damping they differ, and Λ is their
+# mean (CONVENTIONS.md §4). Eq. (4) combines their mixed derivative D[X] = ε_{zℓk} ε_{zk₁k₂} ∂_{q₀ℓ}∂_ω X at q₀ → 0, summed with the term
 # whose phonon indices and (ω, q) are swapped (Θ = θ(ω, q) + θ_swap(−ω, −q)):
 #
 # $$\Lambda^{ab} = \tfrac{1}{32}\, D\big[\Theta^1 + \Theta^2 + 2\Theta^3\big] .$$

@@ -66,8 +66,8 @@ display(Math(r"v_f = " + sp.latex(dirac_velocity())))
 #
 # ## The phonon that joins the valleys
 #
-# A phonon at q = K takes an electron from k − K to k. Starting at K′ = −K it lands on −2K, which is K up to a
-# reciprocal lattice vector: the phonon at K scatters between the valleys. Its vertex at the valley points, for a
+# A phonon at q = K takes an electron from k − K to k. Starting at K it lands on 2K, which is K′ = −K up to a
+# reciprocal lattice vector (3K is one): the phonon at K scatters between the valleys. Its vertex at the valley points, for a
 # circular displacement u_± = (u_x ± i u_y) of one sublattice, in the sublattice basis (at p = 0 the band states are
 # the sublattice states: conduction = A, valence = B):
 

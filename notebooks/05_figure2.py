@@ -80,6 +80,8 @@ panel("b")
 claims("b")
 
 # %% [markdown]
+# ("path fraction" is the position along Γ–K–M–Γ as a fraction of its length; K sits at 0.42.)
+#
 # **Why.** Both peak at K: a phonon at K scatters electrons between the valleys, where the orbital moment and the
 # Berry curvature are concentrated (notebooks 1, 4). At Γ the moment of the top branch vanishes here: with equal masses
 # and t′ = 0 the adiabatic moment of the Γ optical pair is zero (CONVENTIONS.md §8). "Comparable" holds only barely:
