@@ -1,4 +1,11 @@
-"""Build the text of every file under ``generated/`` from the derivation (``python -m derive`` writes them)."""
+"""Build the text of every printed file from the derivation.
+
+:func:`build_files` is ``generated/``, what ``python -m derive`` writes and the package runs: the Eq. (4) kernels of the
+fast path (eq4_n{N}.py), the K-point form of Eq. (10) (dirac_k.py, ``phonon-moment limits``) and FORMULAS.md.
+:func:`test_kernel_files` are the kernels only tests evaluate (theta_n{N}.py: θ at finite q₀; theta_dq0_n{N}.py: every
+q₀-derivative of θ and of θ¹'s split); tests/conftest.py prints them into a temporary directory once per test session
+(``python -m derive --test-kernels DIR`` prints them too).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ k + a q + b q₀, or (fields, shift) for a vertex. Returns (θ, ∂_ω θ)."""
 
 
 def theta_module(nbands=NBANDS):
-    """Source of generated/theta_n{N}.py and the template used."""
+    """Source of theta_n{N}.py (a test kernel, :func:`test_kernel_files`) and the template used."""
     tpl = DensityMatrixTemplate(nbands)
     functions = []
     for name in OBSERVABLES:
@@ -53,14 +60,16 @@ SPLIT_DOC = {
     "side_jump": "{name}^SJ: Σ_n ρ^NA_nn O_nn with ∂_{{q₀ℓ}} acting on ρ^NA_nn only (CONVENTIONS.md §1.2)",
 }
 
-Q0_ARG_DOC = """Arguments as in theta_n*.py, all at q₀ = 0 (k-points k + a q only), plus, along the direction ℓ of q₀
-(an extra leading axis of these arrays): v_<pt> (..., N, N) the band-basis velocity ∂_ℓH; fp_<pt> (..., N) f'(ε_n);
-dV_<T>_<s> (..., N, N) the orbital-matrix derivative D of the vertex T at the q₀-dependent point s
-(derive/q0_expansion.py). Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ)."""
+Q0_ARG_DOC = ARG_DOC.replace(" Returns (θ, ∂_ω θ).", "") + """
+All at q₀ = 0 (k-points k + a q only), plus, along the direction ℓ of q₀ (an extra leading axis of these arrays):
+v_<pt> (..., N, N) the band-basis velocity ∂_ℓH; fp_<pt> (..., N) f'(ε_n); dV_<T>_<s> (..., N, N) the orbital-matrix
+derivative D of the vertex T at the q₀-dependent point s (derive/q0_expansion.py).
+Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ)."""
 
 
 def theta_q0_module(nbands=NBANDS):
-    """Source of generated/theta_dq0_n{N}.py: the q₀ → 0 derivative of Eq. (4), derived by derive/q0_expansion.py."""
+    """Source of theta_dq0_n{N}.py (a test kernel, :func:`test_kernel_files`): the q₀ → 0 derivative of Eq. (4), derived
+    by derive/q0_expansion.py."""
     from .q0_expansion import split_q0_derivative, theta_q0_derivative
 
     tpl = DensityMatrixTemplate(nbands)
@@ -83,14 +92,15 @@ def theta_q0_module(nbands=NBANDS):
 
 
 EQ4_DOC = ("{doc} Only what Eq. (4) uses: θ at q₀ = 0 (a diagnostic) and ∂_{{q₀ℓ}}∂_ω θ, per k-point; the same "
-           "expressions as theta_dq0_n{n}.py, printed without ∂_ω θ and ∂_{{q₀ℓ}} θ so that the fast path does not pay for them.")
+           "expressions as the test kernel theta_dq0_n{n}.py (test_kernel_files), printed without ∂_ω θ and ∂_{{q₀ℓ}} θ "
+           "so that the fast path does not pay for them.")
 
 
 JOINT_PIECES = ("adiabatic", "skew_scattering", "side_jump")
-JOINT_DOC = ("∂_{{q₀ℓ}}∂_ω θ of {name}_adiabatic, {name}_skew_scattering and {name}_side_jump of theta_dq0_n*.py "
-             "(CONVENTIONS.md §1.2) in one function, in that order, at q₀ = 0 per k-point: the three share most "
+JOINT_DOC = ("∂_{{q₀ℓ}}∂_ω θ of the pieces adiabatic, skew_scattering and side_jump of {name}'s exact split "
+             "(derive/q0_expansion.py split_q0_derivative, CONVENTIONS.md §1.2) in one function, in that order, at q₀ = 0 per k-point: the three share most "
              "subexpressions (one CSE prints about half the operations of three). Their θ(q₀ = 0), a diagnostic reported "
-             "for θ¹ as a whole only, is not printed.")
+             "for θ¹ as a whole only, is not printed, nor is {name} itself: the fast path sums the three pieces.")
 
 POLES_DOC = """∂_{q₀ℓ}∂_ω θ² (the second output of theta2) as an explicit rational function of ω (derive/poles.py):
 
@@ -103,12 +113,15 @@ per k-point and reads the Laurent coefficients at each intraband pole in closed 
 
 
 def eq4_module(nbands=NBANDS):
-    """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of every θ and of the pieces of θ¹'s split, for Eq. (4)."""
+    """Source of generated/eq4_n{N}.py: (θ, ∂_{q₀ℓ}∂_ω θ) of θ², θ³ and ∂_{q₀ℓ}∂_ω θ of the pieces of θ¹'s split, for
+    Eq. (4) (θ¹ is their sum)."""
     from .q0_expansion import split_q0_derivative, theta_q0_derivative
 
     tpl = DensityMatrixTemplate(nbands)
     functions = []
     for name in OBSERVABLES:
+        if name in POPULATION_SPLIT:                   # evaluated as the sum of its pieces, below
+            continue
         exprs = theta_q0_derivative(tpl, name)
         doc = EQ4_DOC.format(doc=Q0_DOC[name].split(" with ")[0] + ".", n=nbands)
         src, desc = codegen.function_source(name, [exprs[0], exprs[3]], tpl, doc + "\n\n" + Q0_ARG_DOC.replace(
@@ -118,15 +131,16 @@ def eq4_module(nbands=NBANDS):
         pieces = split_q0_derivative(tpl, name)
         joint = [pieces[piece][3] for piece in JOINT_PIECES]
         src, desc = codegen.function_source(f"{name}_split", joint, tpl, JOINT_DOC.format(name=name) + "\n\n" + Q0_ARG_DOC
-                                            .replace("Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).", ""))
+                                            .replace("Returns (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ} ∂_ω θ).",
+                                                     "Returns ∂_{q₀ℓ} ∂_ω θ of each piece."))
         functions.append((f"{name}_split", src, desc))
     poles, terms = pole_expansion(theta_q0_derivative(tpl, "theta2")[3], omega)
     src, desc = codegen.function_source("theta2_poles", poles + list(terms.values()), tpl, POLES_DOC)
     functions.append(("theta2_poles", src, desc))
     constants = {"POLES": {"theta2_poles": {"bands": tuple(pole_bands(tpl, p) for p in poles),
                                             "exponents": tuple(terms)}}}
-    doc = (f"The Eq. (4) kernels of the fast path, N = {nbands} bands: θ at q₀ = 0 and ∂_{{q₀ℓ}}∂_ω θ of θ¹, θ², θ³ and of\n"
-           "θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py; θ²'s ∂_{q₀ℓ}∂_ω θ also as a\n"
+    doc = (f"The Eq. (4) kernels of the fast path, N = {nbands} bands: θ at q₀ = 0 and ∂_{{q₀ℓ}}∂_ω θ of θ², θ³, and\n"
+           "∂_{q₀ℓ}∂_ω θ of the pieces of θ¹'s exact split (CONVENTIONS.md §1.2), derived by derive/q0_expansion.py; θ²'s ∂_{q₀ℓ}∂_ω θ also as a\n"
            "rational function of ω (theta2_poles, derive/poles.py). Evaluated by numeric/response/fast.py and numeric/response/resonance.py.")
     return codegen.module_source(doc, functions, constants), tpl
 
@@ -166,7 +180,7 @@ def formulas_markdown(nbands=NBANDS):
         at = point_latex(sub((0, 0), momentum(S)))
         out.append(f"- $\\{name[:-1]}^{name[-1]} = \\sum_{{nm}} \\rho^{{{''.join(S)}}}_{{nm}}(k)\\, "
                    f"V^{{{''.join(O)}}}_{{mn}}({at})$\n")
-    out.append("\nThe ω-derivatives (Eq. 4) are taken by `sympy.diff` and printed into `theta_n2.py` only.\n")
+    out.append("\nThe ω-derivatives (Eq. 4) are taken by `sympy.diff` and printed as code only (eq4_n2.py; theta_n2.py, a kernel the tests print).\n")
     out.append(small_eta_markdown(tpl))
     return "".join(out)
 
@@ -201,15 +215,24 @@ def small_eta_markdown(tpl):
 
 
 def build_files():
-    """{relative path under generated/: text} for every generated file."""
+    """{relative path under generated/: text} for every file of generated/ (what the package runs)."""
     files = {"__init__.py": codegen.HEADER + '"""NumPy modules printed by derive/ (python -m derive). Do not edit."""\n'}
     for nbands in KERNEL_BANDS:
-        files[f"theta_n{nbands}.py"] = theta_module(nbands)[0]
-        files[f"theta_dq0_n{nbands}.py"] = theta_q0_module(nbands)[0]
         files[f"eq4_n{nbands}.py"] = eq4_module(nbands)[0]
     from .generate_dirac import dirac_files       # paper Eq. (10), derive/dirac.py
 
     dirac_code, dirac_section = dirac_files()
     files.update(dirac_code)
     files["FORMULAS.md"] = formulas_markdown(NBANDS) + dirac_section
+    return files
+
+
+def test_kernel_files():
+    """{file name: text} of the kernels only tests evaluate, not committed: θ and ∂_ω θ at finite q₀ (theta_n{N}.py,
+    numeric.response.fast.theta_generated) and (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ) at q₀ = 0 of θ¹, θ², θ³ and of the
+    pieces of θ¹'s split (theta_dq0_n{N}.py, theta_q0_generated), of which eq4_n{N}.py prints the outputs Eq. (4) uses."""
+    files = {}
+    for nbands in KERNEL_BANDS:
+        files[f"theta_n{nbands}.py"] = theta_module(nbands)[0]
+        files[f"theta_dq0_n{nbands}.py"] = theta_q0_module(nbands)[0]
     return files

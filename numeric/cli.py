@@ -208,7 +208,10 @@ def cmd_limits(args) -> int:
             print(f"{'':<{width}}  {r['note']}")
     if args.json:
         print(json.dumps(rows, indent=2))
-    return 0
+    failed = [r["check"] for r in rows if not r["passed"]]
+    if failed:
+        print(f"phonon-moment limits: {len(failed)} check(s) failed: {'; '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0       # a script or CI sees a failed limit
 
 
 def cmd_derive(args) -> int:
@@ -217,6 +220,8 @@ def cmd_derive(args) -> int:
     argv = ["--check"] if args.check else []
     if args.out:
         argv += ["--out", args.out]
+    if args.test_kernels:
+        argv += ["--test-kernels", args.test_kernels]
     return derive_main(argv)
 
 
@@ -308,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     _resonance_option(p)
     p.set_defaults(func=cmd_figure2)
 
-    p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected")
+    p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected "
+                                      "(exit status 1 if any check fails)")
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (default 24)")
     p.add_argument("--quick", action="store_true", help="fewer points per fit")
     p.add_argument("--json", action="store_true", help="also print the rows as JSON")
@@ -317,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("derive", help="re-derive the formulas with SymPy and write generated/ (or --check it)")
     p.add_argument("--check", action="store_true", help="regenerate into a temporary folder; exit 1 with a diff if stale")
     p.add_argument("--out", default=None, help="output folder (default: the package's generated/)")
+    p.add_argument("--test-kernels", default=None, metavar="DIR",
+                   help="also print the kernels only tests evaluate (theta_n*.py, theta_dq0_n*.py) into DIR")
     p.set_defaults(func=cmd_derive)
 
     p = sub.add_parser("notebooks", help="execute the teaching notebooks; write .ipynb copies with outputs and HTML")

@@ -1,5 +1,6 @@
-"""Independent values for the command-line and figure tests: the referee (numeric/response/direct.py) on the grid the scan
-engine reports values on (the Γ-centred nk grid), assembled here without numeric/apps/scan.py or the generated kernels."""
+"""Independent values for the tests: the referee (numeric/response/direct.py) on the grid the scan engine reports values on
+(the Γ-centred nk grid), assembled here without numeric/apps/scan.py or the generated kernels; the top phonon branch's
+energy at a point."""
 
 import numpy as np
 
@@ -9,6 +10,12 @@ from numeric.response.direct import Problem, lambda_matrix
 from numeric.model.honeycomb import honeycomb_model
 from numeric.response.moment import mode_moment, to_nuclear_magnetons
 from numeric.model.phonons import Phonons, saito_graphene
+
+
+def omega_top(point="K"):
+    """ħω (eV) of the top phonon branch at a high-symmetry point of the paper's phonons (Saito force constants)."""
+    lattice = honeycomb_model().lattice
+    return float(Phonons(lattice, saito_graphene()).energies(lattice.point(point))[-1])
 
 
 def referee_lambda(q, eta=(0.04, 0.04, 0.04), nk=6, branch=3):

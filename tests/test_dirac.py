@@ -105,7 +105,8 @@ POINTS = [(0.3, 1.2, 1.0), (-0.3, 1.2, 1.0), (0.7, 2.0, 1.0), (0.1, 1.0, 1.0)]  
 ETA = (0.02, 0.004, 0.02)                                                       # Fig. 2(f)
 
 
-@pytest.mark.xfail(strict=True, reason="printed Eq. 10 (G0 odd in ω, Ω0 ∝ Δ/ε0, Ω0 of dimension energy²/length² "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="printed Eq. 10 (G0 odd in ω, Ω0 ∝ Δ/ε0, Ω0 of dimension energy²/length² "
                    "even after 1/(2ε0)²) disagrees with the derived even, cubic form: see generated/FORMULAS.md")
 def test_printed_eq10_literally_with_only_the_dimensional_reading():
     """Printed Eq. 10 with Ω0 → Ω0/(2ε0)² (a molecular Berry curvature has dimension 1/length²) and G0 → ∂_ω-free as printed."""

@@ -28,8 +28,11 @@ FIELD_LINEAR = 2e-3     # relative: l(B) − l(0) over B against the first-order
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
+    """figure2 as the default run goes (every option at its default, resonances on, the full-size panel (a) mesh),
+    at the --quick resolution set option by option; ``uniform_run`` goes through --quick itself."""
     out = tmp_path_factory.mktemp("figure2")
-    assert main(["figure2", "--quick", "--out", str(out)]) == 0
+    assert main(["figure2", "--nk", str(QUICK_NK), "--nq", "6", "--npath", "3", "--nk-integrand", "12",
+                 "--out", str(out)]) == 0
     return out
 
 

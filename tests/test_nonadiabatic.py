@@ -13,6 +13,7 @@ import pytest
 from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import operational_nonadiabatic, uniform_problem
 from numeric.model.honeycomb import honeycomb_model
+from referee_values import omega_top
 
 DELTA_SCALING = 0.03     # relative spread of λ^NA/(δ^v_c + δ^c_v) over the sets (η-corrections beyond leading order)
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]
@@ -26,7 +27,7 @@ def delta_sum(eta_p, eta_c, eta_v):
 def at_K():
     model = honeycomb_model()
     K = model.lattice.point("K")
-    omega = 0.1766                                      # the top phonon branch at K
+    omega = omega_top("K")
 
     def nonadiabatic(rates):
         """λ^NA_op's current-route share, AA element, against Λ(η_p, 0, 0)."""

@@ -12,14 +12,16 @@ from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import DensityMatrixSeries, _Field, lambda_matrix, operational_nonadiabatic, uniform_problem
 from numeric.model.honeycomb import honeycomb_model
 from numeric.model.tight_binding import displacement_basis, potential_basis
+from referee_values import omega_top
 
 ROUNDING = 1e-10          # relative to max|Λ|: finite-difference quotients (step ~1e-4 1/Å) amplify rounding by ~1/step
-GAUGE = 1e-8              # relative change of λ^SS, λ^SJ under random eigenvector phases (rounding through the differences)
+GAUGE = 1e-9              # change of λ^SS, λ^SJ, λ^NA, Λ under random eigenvector phases, each relative to its own size
+                          # (rounding through the q₀ differences; observed ≤ 3e-11)
 DELTA_SCALING = 0.03      # as tests/test_nonadiabatic.py: spread of λ^NA/(δ^v_c + δ^c_v) at K over the damping sets
 MIN_ORDER = 0.9           # the exact and operational λ^NA must approach each other at least ∝ s^MIN_ORDER (s: η scale)
 V6_PH = 1e-6              # V6 (CONVENTIONS.md §10): |λ^SJ| ≤ V6_PH max|λ^SS| with t′ = 0 and η_c = η_v
 V6_NO_PH = 1e-3           # V6 (CONVENTIONS.md §10): |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
-OMEGA_K = 0.1766          # eV, the top phonon branch at K
+OMEGA_K = omega_top("K")  # eV, the top phonon branch at K
 Q_GENERIC = np.array([0.31, 0.17])
 SETS = [(0.04, 0.04, 0.04), (0.02, 0.02, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04), (0.02, 0.002, 0.004)]
 
@@ -89,7 +91,7 @@ def test_skew_and_side_jump_are_gauge_invariant(model, K, random_gauge):
     r = lambda_matrix(problem, OMEGA_K, Q_GENERIC)
     for name in ("skew_scattering", "side_jump", "nonadiabatic", "Lambda"):
         a, b = getattr(r, name), getattr(ref, name)
-        assert np.abs(a - b).max() <= GAUGE * np.abs(ref.skew_scattering).max(), name
+        assert np.abs(a - b).max() <= GAUGE * np.abs(b).max(), name
 
 
 def _exact_and_operational(model, q, s):
@@ -132,7 +134,7 @@ def _side_jump_ratio(tprime, eta, q):
     return np.abs(r.side_jump).max() / np.abs(r.skew_scattering).max()
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "V6 as stated fails on the referee: with t′ = 0, η_c = η_v = η_p = 0.04 eV, nk = 24, at K max|λ^SJ|/max|λ^SS| = 1.85e-2 "
     "(η- and grid-independent: 1.84e-2 at η scaled by 0.01, 1.85e-2 at nk = 48; the derived kernels agree). 19 % comes from "
     "the states at k+q₀ (Berry connection), 81 % from the vertices' q₀-dependence; see CONVENTIONS.md §1.2."))

@@ -4,17 +4,21 @@ The kernels are functions of band-basis symbols at shifted k-points (``ARGUMENTS
 module gathers them on a k-grid from :mod:`numeric.model.tight_binding` and :mod:`numeric.model.bands` (the referee's conventions,
 CONVENTIONS.md §1, §4) and sums over k with the problem's weights. It does not import :mod:`numeric.response.direct`.
 
-- :func:`theta_generated`: θ^s and ∂_ω θ^s at finite q₀ (``generated/theta_n{N}.py``).
-- :func:`lambda_generated`: Λ at q₀ → 0 with ∂_{q₀} taken analytically (``generated/theta_dq0_n{N}.py``,
+- :func:`lambda_generated`: Λ at q₀ → 0 with ∂_{q₀} taken analytically (``generated/eq4_n{N}.py``,
   derive/q0_expansion.py). The only finite difference is the derivative of the bond coefficients φ with respect to
   the fields' own momenta (:data:`PHI_STEP`, a 4-point stencil), whose relative error is ~(|d|·h)⁴/30 ≲ 1e-11.
+- :func:`theta_generated`, :func:`theta_q0_generated`: θ^s and ∂_ω θ^s at finite q₀, and every q₀-derivative at q₀ = 0,
+  through kernels that only tests evaluate and derive/ prints into a directory the caller names (``theta_n{N}.py``,
+  ``theta_dq0_n{N}.py``; ``python -m derive --test-kernels DIR``): not committed to ``generated/``.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -180,19 +184,37 @@ class _Inputs:
         raise ValueError(f"unknown argument kind {kind!r}")
 
 
-def _kernels(prefix, nb):
-    return importlib.import_module(f"generated.{prefix}_n{nb}")
+_LOADED = {}                # kernel modules loaded from a directory, by (path, modification time)
 
 
-def theta_generated(problem, omega, q, q0, *, domega: float = 1.0) -> dict:
-    """θ¹, θ², θ³ at (ω, q, q₀) from the generated kernels; same layout as ``numeric.response.direct.response_functions``.
+def _kernels(prefix, nb, directory=None):
+    """The printed module ``{prefix}_n{nb}``: from the package ``generated`` or, given ``directory``, from the file
+    ``directory/{prefix}_n{nb}.py`` (loaded by path, without touching ``sys.path`` or ``sys.modules``)."""
+    if directory is None:
+        return importlib.import_module(f"generated.{prefix}_n{nb}")
+    path = (Path(directory) / f"{prefix}_n{nb}.py").resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no printed kernel; `python -m derive --test-kernels {directory}` prints it")
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        spec = importlib.util.spec_from_file_location(f"_printed_{prefix}_n{nb}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _LOADED[key] = module
+    return _LOADED[key]
+
+
+def theta_generated(problem, omega, q, q0, *, kernels, domega: float = 1.0) -> dict:
+    """θ¹, θ², θ³ at (ω, q, q₀) from the kernels theta_n{N}.py; same layout as
+    ``numeric.response.direct.response_functions``.
 
     ``problem`` is a ``numeric.response.direct.Problem`` (model, k, weights, rates, mu, temperature, second_order_vertices).
-    ``domega`` = ∂ω/∂ω_ref (−1 for the swapped term of Eq. 4).
+    ``kernels``: the directory into which derive/ printed theta_n{N}.py (not committed: tests/conftest.py prints it,
+    as does ``python -m derive --test-kernels DIR``). ``domega`` = ∂ω/∂ω_ref (−1 for the swapped term of Eq. 4).
     """
     inp = _Inputs(problem, q, q0)
     inp.omega = omega
-    gen = _kernels("theta", inp.nb)
+    gen = _kernels("theta", inp.nb, kernels)
     w = np.asarray(problem.weights, float)
     full = (inp.nk,) + tuple(inp.ncomp[f] for f in FIELD_ORDER)
     out = {}
@@ -209,14 +231,15 @@ JOINT = {"theta1_split": ("theta1_adiabatic", "theta1_skew_scattering", "theta1_
 SPLIT_KERNELS = ("theta1_adiabatic", "theta1_nonadiabatic", "theta1_skew_scattering", "theta1_side_jump")
 
 
-def theta_q0_generated(problem, omega, q, *, domega: float = 1.0, split: bool = False) -> dict:
+def theta_q0_generated(problem, omega, q, *, kernels, domega: float = 1.0, split: bool = False) -> dict:
     """{name: (θ, ∂_ω θ, ∂_{q₀ℓ} θ, ∂_{q₀ℓ}∂_ω θ)} at q₀ = 0, k-summed; shapes (2, nc, nc) and (2[ℓ], 2, nc, nc).
 
+    ``kernels``: the directory into which derive/ printed theta_dq0_n{N}.py (as for :func:`theta_generated`).
     ``split=True`` adds the kernels of :data:`SPLIT_KERNELS` (θ¹'s exact split, CONVENTIONS.md §1.2).
     """
     inp = _Inputs(problem, q, np.zeros(2))
     inp.omega = omega
-    gen = _kernels("theta_dq0", inp.nb)
+    gen = _kernels("theta_dq0", inp.nb, kernels)
     w = np.asarray(problem.weights, float)
     full = (inp.nk,) + tuple(inp.ncomp[f] for f in FIELD_ORDER)
     out = {}
@@ -396,8 +419,9 @@ def lambda_generated(problem, omega, q, *, split: bool = True) -> dict:
     components Eq. 4 contracts}, and with ``split`` the exact split of CONVENTIONS.md §1.2: "adiabatic" (Λ with
     θ¹ → θ¹^A), "nonadiabatic" = (1/32) D[Θ¹_NA] = "skew_scattering" + "side_jump" (λ^NA by the product rule)}.
 
-    Only the contracted components are evaluated (:class:`_Contracted`); with ``split`` θ¹ is assembled from its three
-    exact pieces, θ¹ = θ¹_A + θ¹_SS + θ¹_SJ, instead of being evaluated a fourth time.
+    Only the contracted components are evaluated (:class:`_Contracted`); θ¹ is assembled from its three exact pieces,
+    θ¹ = θ¹_A + θ¹_SS + θ¹_SJ (generated/ prints no θ¹ of its own), so its θ(q₀ = 0) is reported as NaN; ``split=False``
+    leaves the pieces out of the result.
     """
     return lambda_generated_rates(problem, omega, q, [problem.rates], split=split)[0]
 
@@ -417,7 +441,7 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     ``bond_cache``: a dict to share between calls with the same model, ω and q on other k-grids (the vertices' bond
     coefficients depend on q, not on k; numeric/apps/scan.py passes one per q for its two grids)."""
     q = np.asarray(q, float)
-    names = ("theta1_split" if split else "theta1", "theta2", "theta3")            # the eq4 functions called …
+    names = ("theta1_split", "theta2", "theta3")                                    # the eq4 functions called …
     pieces = sum((JOINT.get(n, (n,)) for n in names), ())                           # … and the pieces they return
     rates_list = list(rates_list)
     if resolved and resonances:
@@ -444,9 +468,8 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     for s in range(len(rates_list)):
         contracted = {n: plus[n][0][s] + minus[n][0][s] for n in pieces}
         size = {n: plus[n][1] for n in pieces}
-        if split:
-            contracted["theta1"] = sum(contracted[n] for n in pieces[:3])
-            size["theta1"] = float("nan")
+        contracted["theta1"] = sum(contracted[n] for n in JOINT["theta1_split"])
+        size["theta1"] = float("nan")
         by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
         out = {**routes(by_term), "by_term": by_term, "theta_at_zero_q0": {n: size[n] for n in by_term}}
         if split:

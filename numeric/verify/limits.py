@@ -5,8 +5,9 @@ Each check returns a row {check, measured, expected, passed, note}. The expected
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
 
 - V5, on the referee's total (numeric/response/direct.py), not on the generated λ^NA where δ is an explicit factor:
-  λ_direct − λ^A_generated ∝ (η_n/η_p)^1 for η_p ≫ η_n (slope fitted over three decades of η_n), and it tends to a
-  finite, nonzero limit as all η → 0 at the fixed ratios of Fig. 2(f).
+  λ_direct − λ^A_generated ∝ (η_n/η_p)^1 for η_p ≫ η_n (slope fitted over three decades of η_n, two with ``quick``,
+  from η_n/(2η_p) = 0.01 down: see ``V5_ETA_N``), and it tends to a finite, nonzero limit as all η → 0 at the fixed
+  ratios of Fig. 2(f).
 - V7: the correction λ(ω) − λ(0) in the adiabatic limit (η_n = 0, η_p → 0) at q = Γ on the t′ = 0.3 model (at t′ = 0 the
   adiabatic Λ at Γ vanishes, CONVENTIONS.md §5). Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at Γ the diagonal
   correction is O(ω²); the paper says "ω/ε₀". And λ at ω → 0 against the magnetic-supercell Born–Oppenheimer moment.
@@ -24,10 +25,19 @@ from ..response.damping import Rates, rates_from_paper
 from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
+from ..model.phonons import Phonons, saito_graphene
 from .dirac_check import dirac_limit
 
-V5_SLOPE = (1.0, 0.02)           # expected exponent and tolerance
-V5_LIMIT = 1e-2                  # relative change of λ^NA between η-scales 0.1 and 0.01
+V5_ETA_N = (1e-3, 1e-4, 1e-5, 1e-6)
+"""η_n (eV) of the V5 fit at η_p = 0.05 eV. λ^NA follows the paper's δ = η_n/(2η_p + η_n) (Eq. 7, η_c = η_v = η_n), whose
+local exponent is 1 − η_n/(2η_p + η_n): the exponent 1 is reached only for η_n ≪ 2η_p. A fit of δ itself over
+η_n = (1e-2, 1e-3, 1e-4) gives 0.9795: a set from 1e-2 (measured there: 0.9794) sees this crossover, not the limit. From
+η_n = 1e-3 the measured exponents per decade (0.9961, 0.9996, 0.99996 at nk = 12 and 24) are δ's to 1e-4, and δ's own
+fit over these points is 1 − 2.1e-3 (first three, ``quick``) or 1 − 1.3e-3 (all four)."""
+V5_ETA_N_QUICK = V5_ETA_N[:3]
+V5_SLOPE = (1.0, 0.02)           # expected exponent; tolerance ≈ 10 × the quick fit's crossover bias (V5_ETA_N)
+V5_LIMIT = 1e-4                  # relative change of λ^NA between η-scales 0.1 and 0.01 (measured 3.5e-6 at nk = 24,
+                                 # 1.9e-6 at nk = 8; a λ^NA vanishing ∝ η would change by 0.9)
 V7_SLOPE = (2.0, 0.05)           # derived (Eq. 4 even); the paper's "ω/ε₀" would be 1
 V7_BO = 5e-4                     # relative; the L = 24 supercell's own fit error is 2.3e-4 (tests/test_adiabatic.py)
 
@@ -36,10 +46,17 @@ def _row(check, measured, expected, passed, note=""):
     return {"check": check, "measured": measured, "expected": expected, "passed": bool(passed), "note": note}
 
 
-def v5_exponent(nk: int = 24, eta_p: float = 0.05, eta_n=(1e-2, 1e-3, 1e-4, 1e-5)) -> dict:
-    """Slope of log|λ_direct − λ^A_generated| against log η_n at q = K, top branch frequency, η_c = η_v = η_n."""
+def top_branch_energy(model, q) -> float:
+    """ħω (eV) of the top phonon branch at ``q`` (1/Å) with the paper's phonons (Saito force constants)."""
+    return float(Phonons(model.lattice, saito_graphene()).energies(np.asarray(q, dtype=float))[-1])
+
+
+def v5_exponent(nk: int = 24, eta_p: float = 0.05, eta_n=V5_ETA_N) -> dict:
+    """Slope of log|λ_direct − λ^A_generated| against log η_n at q = K, top branch frequency, η_c = η_v = η_n;
+    with the local slopes between consecutive η_n."""
     model = honeycomb_model()
-    K, omega = model.lattice.point("K"), 0.1766
+    K = model.lattice.point("K")
+    omega = top_branch_energy(model, K)
     na = []
     for e in eta_n:
         pb = uniform_problem(model, nk, rates_from_paper(eta_p, e, e))
@@ -47,13 +64,15 @@ def v5_exponent(nk: int = 24, eta_p: float = 0.05, eta_n=(1e-2, 1e-3, 1e-4, 1e-5
         adiabatic = lambda_generated_rates(pb, omega, K, [pb.rates])[0]["adiabatic"]
         na.append((total - adiabatic)[0, 0].real)
     slope = float(np.polyfit(np.log(eta_n), np.log(np.abs(na)), 1)[0])
-    return {"slope": slope, "eta_n": list(eta_n), "nonadiabatic_AA": na}
+    local = np.diff(np.log(np.abs(na))) / np.diff(np.log(eta_n))
+    return {"slope": slope, "eta_n": list(eta_n), "nonadiabatic_AA": na, "local_slopes": local.tolist()}
 
 
 def v5_finite_limit(nk: int = 24, scales=(0.1, 0.01)) -> dict:
     """λ_direct − λ^A_generated (Λ^AA at K) as all η → 0 at the ratios of Fig. 2(f)."""
     model = honeycomb_model()
-    K, omega = model.lattice.point("K"), 0.1766
+    K = model.lattice.point("K")
+    omega = top_branch_energy(model, K)
     na = []
     for x in scales:
         pb = uniform_problem(model, nk, rates_from_paper(0.02 * x, 0.004 * x, 0.02 * x))
@@ -102,11 +121,12 @@ def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
 def run_limits(nk: int = 24, quick: bool = False) -> list:
     """All rows of the ``limits`` table."""
     rows = []
-    eta_n = (1e-2, 1e-3, 1e-4) if quick else (1e-2, 1e-3, 1e-4, 1e-5)
+    eta_n = V5_ETA_N_QUICK if quick else V5_ETA_N
     r = v5_exponent(nk, eta_n=eta_n)
     rows.append(_row("V5 λ_direct − λ^A_gen ∝ (η_n/η_p)^p, p", f"{r['slope']:.4f}", "1 (paper: → 0 as η_n/η_p)",
                      abs(r["slope"] - V5_SLOPE[0]) < V5_SLOPE[1],
-                     f"η_p = 0.05 eV, η_n = {eta_n} eV, at K (Λ^AA)"))
+                     f"η_p = 0.05 eV, η_n = {eta_n} eV, at K (Λ^AA); local slopes "
+                     + ", ".join(f"{s:.4f}" for s in r["local_slopes"])))
     r = v5_finite_limit(nk)
     rows.append(_row("V5 finite limit as all η → 0 (Fig. 2f ratios)", f"{r['relative_change']:.2e}",
                      f"< {V5_LIMIT:g} change, ≠ 0", r["relative_change"] < V5_LIMIT and abs(r["nonadiabatic_AA"][-1]) > 0,

@@ -59,6 +59,7 @@ energy −B λ (u × u̇)_z, one reads off m^z = λ^{ab} (u^a × u̇^b)_z summed
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -337,8 +338,15 @@ class MolecularGeometry:
     B: float
 
 
+_GEOMETRIES: dict = {}
+"""Results of :func:`molecular_geometry` already computed in this process (the V7 checks and their tests ask for the
+same supercells), keyed by the model's whole description and the arguments."""
+_GEOMETRIES_KEPT = 64
+
+
 def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1, modulation=None) -> MolecularGeometry:
     """Molecular Berry curvature, quantum metric, gap and μ of the filled supercell (see the module docstring).
+    Remembered per process: the same model and arguments return the same (immutable) result.
 
     ``modulation`` q (1/Å, periodic on the supercell): the coordinates are the real and imaginary parts of the
     amplitudes c^a_i of u_s = Re[c e^{iq·r_s}] (s on sublattice a), and curvature and metric have shape
@@ -350,6 +358,20 @@ def molecular_geometry(model, L, n_flux, nkappa, *, gauge: int = 1, modulation=N
         If the number of sites is odd, or the gap between the filled (lowest half) and empty states is below
         ``MIN_GAP_EV`` at the given L, n_flux.
     """
+    key = (json.dumps(model.describe()), L, n_flux, nkappa, gauge,
+           None if modulation is None else tuple(float(x) for x in np.ravel(modulation)))
+    if key not in _GEOMETRIES:
+        if len(_GEOMETRIES) >= _GEOMETRIES_KEPT:
+            _GEOMETRIES.pop(next(iter(_GEOMETRIES)))
+        geometry = _molecular_geometry(model, L, n_flux, nkappa, gauge, modulation)
+        for value in vars(geometry).values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)           # shared between callers: nobody may change it in place
+        _GEOMETRIES[key] = geometry
+    return _GEOMETRIES[key]
+
+
+def _molecular_geometry(model, L, n_flux, nkappa, gauge, modulation) -> MolecularGeometry:
     b = _bonds(model, L)
     n_flux = _check_flux(n_flux)
     kgrid = kappa_grid(model, L, nkappa)
