@@ -211,15 +211,17 @@ for piece, exprs in pieces.items():
 # ## The printed kernel
 #
 # `python -m derive` prints these expressions, after common-subexpression elimination, into NumPy modules in
-# `generated/` (never edited by hand; `python -m derive --check` diffs them). The smallest, θ³'s ∂_{q₀}∂_ω kernel for two
-# bands, starts like this:
+# `generated/` (never edited by hand; `python -m derive --check` diffs them). Only what Eq. (4) needs is printed: θ at
+# q₀ = 0 and ∂_{q₀}∂_ω θ. The smallest, θ³'s kernel for two bands — its docstring, then the first lines of the
+# arithmetic (`_recip` is a division that returns 0 where the denominator vanishes):
 
 # %%
-from generated import theta_dq0_n2  # noqa: E402  (imported here, where it is discussed)
+from generated import eq4_n2  # noqa: E402  (imported here, where it is discussed)
 
-source = inspect.getsource(theta_dq0_n2.theta3).splitlines()
-print("\n".join(source[:45]))
-print(f"... ({len(source)} lines in all)")
+source = inspect.getsource(eq4_n2.theta3).splitlines()
+start = next(i for i, line in enumerate(source) if line.strip().startswith("x0 ="))
+print("\n".join(source[:start + 6]))
+print(f"    ... ({len(source)} lines in all)")
 
 # %% [markdown]
 # `generated/FORMULAS.md` shows every order above as rendered LaTeX. The kernels are checked against the independent
