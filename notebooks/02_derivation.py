@@ -181,6 +181,10 @@ show(r"f_0(k+q_0)", occupation_rule(tpl, 0, (0, 1)).subs("delta", delta_symbol))
 #
 # $$\Lambda^{ab} = \tfrac{1}{32}\, D\big[\Theta^1 + \Theta^2 + 2\Theta^3\big] .$$
 #
+# a and b label the sublattices whose displacements carry the two phonon waves, so Λ is a 2×2 matrix per (ω, q): the
+# coefficient in the Lagrangian term B Σ_ab Λ^{ab} (u^a × u̇^b)_z. The moment of one phonon mode is Λ contracted with the
+# mode's polarization vectors and masses (`numeric.moment` does it and converts to μ_N, CONVENTIONS.md §5).
+#
 # The prefactor is not the printed ¼: it is the one that reproduces the Born–Oppenheimer moment of a magnetic supercell
 # (rung V7, notebook 6; CONVENTIONS.md §4, §8). The sizes of what SymPy builds:
 
