@@ -287,6 +287,16 @@ def cmd_derive(args) -> int:
     return derive_main(argv)
 
 
+def cmd_notebooks(args) -> int:
+    """Execute the teaching notebooks and write .ipynb copies with outputs and HTML (numeric/output/notebooks.py)."""
+    from .output.notebooks import execute_notebooks
+
+    for name, seconds in execute_notebooks(args.out, args.only, html=not args.no_html):
+        print(f"  {name}: {seconds:.1f} s")
+    print(f"wrote the executed notebooks into {args.out} (.ipynb{'' if args.no_html else ' and .html'})")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------
 def _resonance_option(p):
     p.add_argument("--no-resonances", action="store_true",
@@ -408,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-kernels", default=None, metavar="DIR",
                    help="also print the kernels only tests evaluate (theta_n*.py, theta_dq0_n*.py) into DIR")
     p.set_defaults(func=cmd_derive)
+
+    p = sub.add_parser("notebooks", help="execute the teaching notebooks; write .ipynb copies with outputs and HTML")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--only", default=None, help="only the notebooks whose file name contains this text (e.g. 01)")
+    p.add_argument("--no-html", action="store_true", help="write the executed .ipynb only")
+    p.set_defaults(func=cmd_notebooks)
     return parser
 
 

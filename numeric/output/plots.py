@@ -37,14 +37,37 @@ def dispersion(path, curves, ylabel: str, out, *, title: str, caption: str | Non
     return _finish_path(fig, ax, path, ylabel, title, out, caption)
 
 
-def _finish_path(fig, ax, path, ylabel, title, out, caption):
-    """Axes of a plot along a path: vertical lines and labels at the high-symmetry points, then save."""
+def path_axes(ax, path, ylabel: str, title: str | None = None):
+    """Dress a matplotlib ``ax`` whose x axis is ``path.distance`` (1/Å): a vertical line and label at each
+    high-symmetry point of the :class:`numeric.model.brillouin.Path`, the y label (with its unit) and a title.
+    Used by the saved figures and by the notebooks' inline plots. Returns ``ax``."""
     for t in path.ticks:
         ax.axvline(t, color="0.7", lw=0.6)
     ax.set_xticks(path.ticks, path.labels)
     ax.set_xlim(path.distance[0], path.distance[-1])
+    ax.set_xlabel("wave vector along the path")
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_along_path(ax, path, curves: dict, ylabel: str, *, errors: dict | None = None, title: str | None = None):
+    """Curves ({label: (npts,) values}) along a path on ``ax``, each with a shaded ±error band if ``errors`` has it,
+    a zero line, a legend and :func:`path_axes`. Returns ``ax``."""
+    for label, values in curves.items():
+        line, = ax.plot(path.distance, values, lw=1.4, label=label)
+        if errors is not None and label in errors:
+            ax.fill_between(path.distance, values - errors[label], values + errors[label], color=line.get_color(),
+                            alpha=0.25, lw=0)
+    ax.axhline(0.0, color="0.6", lw=0.5)
+    ax.legend(frameon=False, fontsize=8)
+    return path_axes(ax, path, ylabel, title)
+
+
+def _finish_path(fig, ax, path, ylabel, title, out, caption):
+    """Axes of a plot along a path (:func:`path_axes`), then save."""
+    path_axes(ax, path, ylabel, title)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return _finish(fig, out, caption)
 
@@ -126,13 +149,7 @@ def zone_maps(lattice, q, fields: dict, out, *, title: str, label: str, caption:
 def path_curves(path, curves: dict, errors: dict | None, ylabel: str, out, *, title: str, caption: str | None = None):
     """Curves along a :class:`numeric.model.brillouin.Path` ({label: values}), each with a shaded ±error band if given."""
     fig, ax = plt.subplots(figsize=(5.6, 3.9))
-    for label, values in curves.items():
-        line, = ax.plot(path.distance, values, lw=1.4, label=label)
-        if errors is not None and label in errors:
-            ax.fill_between(path.distance, values - errors[label], values + errors[label], color=line.get_color(),
-                            alpha=0.25, lw=0)
-    ax.axhline(0.0, color="0.6", lw=0.5)
-    ax.legend(frameon=False, fontsize=8)
+    plot_along_path(ax, path, curves, ylabel, errors=errors)
     return _finish_path(fig, ax, path, ylabel, title, out, caption)
 
 
