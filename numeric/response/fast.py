@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..model.bands import diagonalize
+from . import compiled
 from .contraction import routes
 from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
@@ -333,7 +334,10 @@ class _Contracted:
     def _call(self, name):
         """The eq4 function ``name`` on this layout's arguments (its raw outputs)."""
         gen = _kernels("eq4", self.inputs.nb)
-        return getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        args = [self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]]
+        if compiled.enabled():
+            return compiled.call(gen, name, args, self._shape)
+        return getattr(gen, name)(*args)
 
     @property
     def _shape(self):
