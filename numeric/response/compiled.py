@@ -48,19 +48,6 @@ def _recip(x):
     return 1.0 / x
 '''
 
-DRIVER = '''
-
-@numba.njit(cache=True)
-def run_{name}(out, {args}):
-    """{name} at every point (s, l, k, p) of ``out`` (nout, nset, 2, nk, P); array arguments broadcast to that grid."""
-    for s in range(out.shape[1]):
-        for l in range(out.shape[2]):
-            for k in range(out.shape[3]):
-                for p in range(out.shape[4]):
-                    r = {name}({call})
-{stores}
-'''
-
 _state = {"enabled": None, "modules": {}, "outputs": {}}
 
 
@@ -86,34 +73,77 @@ def use(compiled: bool) -> bool:
     return previous
 
 
+def depth(kind, data) -> int:
+    """The loop of the driver (over k, then damping set s, direction ℓ, pair P) inside which an argument varies:
+    0 for band data at k (and ω), 1 for the damping rates, 2 for objects along ℓ (velocity, dV, the aligned A vertex),
+    3 for objects carrying a displacement component (u or w) and hence a pair P. :func:`call` checks it on the shapes."""
+    if kind in ("omega", "energy", "occupation", "dfde"):
+        return 0
+    if kind in ("eta_p", "gamma"):
+        return 1
+    if kind in ("vertex", "dvertex") and ("u" in data[0] or "w" in data[0]):
+        return 3
+    return 2
+
+
+LOOPS = ("k", "s", "l", "p")
+INDEX = {0: "0, 0, k, 0", 1: "s, 0, k, 0", 2: "s, l, k, 0", 3: "s, l, k, p"}
+
+
 def scalar_source(gen) -> str:
-    """The point-by-point form of the generated module ``gen``: each printed function with its unpacking lines
-    indexing one point (``x[..., i, j]`` → ``x[i, j]``), decorated with ``numba.njit``, plus its driver ``run_<name>``."""
+    """The point-by-point form of the generated module ``gen``: for each printed function a driver ``run_<name>``
+    whose body is the function's own lines, each placed in the innermost loop it depends on (:func:`depth`), the
+    unpacking lines indexing one point (``x[..., i, j]`` → ``x[s, l, k, p, i, j]``), small powers multiplied out
+    (:class:`_PointForm`), and the returned values stored at (s, l, k, p) of ``out``. What depends on k alone
+    (energy denominators, ``_recip``) is computed once per k, as the NumPy form computes it once per broadcast shape."""
     text = inspect.getsource(gen)
     parts = [PRELUDE.format(origin=gen.__name__, digest=hashlib.sha256(text.encode()).hexdigest())]
     for name, desc in gen.ARGUMENTS.items():
-        tree = _PointForm().visit(ast.parse(inspect.getsource(getattr(gen, name))))
-        parts.append("\n\n@numba.njit(cache=True)\n" + ast.unparse(ast.fix_missing_locations(tree)) + "\n")
-        names = [d[0] for d in desc]
-        call = ", ".join(a if kind == "omega" else f"{a}[s, l, k, p]" for a, kind, _ in desc)
-        nout = _n_outputs(gen, name)
-        stores = "\n".join(f"                    out[{j}, s, l, k, p] = r[{j}]" for j in range(nout))
-        parts.append(DRIVER.format(name=name, args=", ".join(names), call=call, stores=stores))
+        parts.append(_driver(gen, name, desc))
     return "".join(parts)
 
 
-class _PointForm(ast.NodeTransformer):
-    """``a[..., i, j]`` → ``a[i, j]``; ``x**n`` (integer 2 ≤ n ≤ 4) → ``x*x*…``, which is how NumPy evaluates small
-    integer powers (numba would call the general complex ``pow``, ten times slower)."""
+def _driver(gen, name, desc) -> str:
+    fn = ast.parse(inspect.getsource(getattr(gen, name))).body[0]
+    level = {a: depth(kind, data) for a, kind, data in desc}
+    blocks = [[] for _ in LOOPS]
+    for st in fn.body:
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):          # the docstring
+            continue
+        if isinstance(st, ast.Return):
+            values = st.value.elts if isinstance(st.value, ast.Tuple) else [st.value]
+            for j, v in enumerate(values):
+                blocks[3].append(f"out[{j}, s, l, k, p] = {ast.unparse(_PointForm().visit(v))}")
+            continue
+        target = st.targets[0].id
+        value = st.value
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in level:
+            d = level[value.value.id]                                             # unpacking: a[..., i] at its depth
+            index = ", ".join(ast.unparse(e) for e in value.slice.elts[1:])             # drop the Ellipsis
+            line = f"{target} = {value.value.id}[{INDEX[d]}, {index}]"
+        else:
+            used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+            d = max((level[u] for u in used if u in level), default=0)
+            line = f"{target} = {ast.unparse(_PointForm().visit(value))}"
+        level[target] = d
+        blocks[d].append(line)
+    for a, kind, _ in desc:                  # scalars of the NumPy form that are arrays here (the damping rates)
+        if TRAILING[kind] == 0 and kind != "omega":
+            blocks[level[a]].insert(0, f"{a} = {a}_[{INDEX[level[a]]}]")
+    args = ", ".join(a + "_" if TRAILING[kind] == 0 and kind != "omega" else a for a, kind, _ in desc)
+    lines = ["", "", "@numba.njit(cache=True)", f"def run_{name}(out, {args}):",
+             f'    """{name} at every point (s, l, k, p) of ``out`` (nout, nset, 2, nk, P); arrays broadcast to it."""']
+    bounds = {"k": "out.shape[3]", "s": "out.shape[1]", "l": "out.shape[2]", "p": "out.shape[4]"}
+    for d, loop in enumerate(LOOPS):
+        indent = "    " * (d + 1)
+        lines.append(f"{indent}for {loop} in range({bounds[loop]}):")
+        lines.extend(indent + "    " + line for line in blocks[d])
+    return "\n".join(lines) + "\n"
 
-    def visit_Subscript(self, node):
-        self.generic_visit(node)
-        index = node.slice
-        if isinstance(index, ast.Tuple) and index.elts and isinstance(index.elts[0], ast.Constant) \
-                and index.elts[0].value is Ellipsis:
-            rest = index.elts[1:]
-            node.slice = rest[0] if len(rest) == 1 else ast.Tuple(elts=rest, ctx=ast.Load())
-        return node
+
+class _PointForm(ast.NodeTransformer):
+    """``x**n`` (integer 2 ≤ n ≤ 4) → ``x*x*…``, products as NumPy evaluates small integer powers (numba would call
+    the general complex ``pow``, ten times slower)."""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -187,13 +217,17 @@ def call(gen, name, args, shape):
     evaluated point by point on the grid ``shape`` = (nset, 2[ℓ], nk, P). Returns its outputs, each of that shape."""
     desc = gen.ARGUMENTS[name]
     prepared = []
-    for (_, kind, _), value in zip(desc, args):
+    for (arg, kind, data), value in zip(desc, args):
         value = np.asarray(value, DTYPE[kind])
         if kind == "omega":
             prepared.append(float(value))
             continue
-        trailing = value.shape[value.ndim - TRAILING[kind]:] if TRAILING[kind] else ()
-        prepared.append(np.broadcast_to(value, tuple(shape) + trailing))
+        lead = (1,) * 4 + value.shape[:value.ndim - TRAILING[kind]]
+        varies = [n > 1 for n in lead[-4:]]                             # along (s, ℓ, k, P)
+        d = depth(kind, data)
+        if (varies[0] and d < 1) or (varies[1] and d < 2) or (varies[3] and d < 3):
+            raise RuntimeError(f"{name}: argument {arg} of shape {value.shape} varies in a loop outside its depth {d}")
+        prepared.append(np.broadcast_to(value, tuple(shape) + value.shape[value.ndim - TRAILING[kind]:]))
     out = np.empty((_n_outputs(gen, name),) + tuple(shape), complex)
     getattr(module(gen), f"run_{name}")(out, *prepared)
     return tuple(out)
