@@ -246,6 +246,10 @@ class TightBindingModel:
         Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
         return self.vertex_from_coefficients(phi, Q, k, kderiv=kderiv, bloch=bloch, bare=not fields)
 
+    def bond_vectors(self) -> np.ndarray:
+        """d of every directed bond, shape (nbonds, 2), Å: the axis of :meth:`bond_coefficients` and :meth:`bond_phases`."""
+        return self._bond_arrays()["d"]
+
     def bond_phases(self, k) -> np.ndarray:
         """e^{−ik·d} of every bond at every k, shape (nk..., nbonds): what :meth:`vertex_from_coefficients` sums with."""
         x = np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T

@@ -212,6 +212,40 @@ def module(gen):
     return mod
 
 
+def _project_loops(Ul, V, Ur, out):
+    """out[m, k] = Ul[k]^† V[m, k] Ur[k] for stacks of small matrices (m, nk, nb, nb): the band-basis projection of
+    every vertex component (NumPy's batched matmul and einsum spend their time on per-matrix overhead at nb = 2, 3)."""
+    nb = Ul.shape[1]
+    tmp = np.empty((nb, nb), np.complex128)
+    for m in range(V.shape[0]):
+        for k in range(V.shape[1]):
+            for a in range(nb):
+                for j in range(nb):
+                    acc = 0j
+                    for b in range(nb):
+                        acc += V[m, k, a, b] * Ur[k, b, j]
+                    tmp[a, j] = acc
+            for i in range(nb):
+                for j in range(nb):
+                    acc = 0j
+                    for a in range(nb):
+                        acc += np.conj(Ul[k, a, i]) * tmp[a, j]
+                    out[m, k, i, j] = acc
+    return out
+
+
+def project(Ul, V, Ur):
+    """⟨i|V|j⟩ = Ul^† V Ur at every k for V of shape (..., nk, nb, nb) (compiled; see :func:`_project_loops`)."""
+    if "project" not in _state["modules"]:
+        import numba
+        _state["modules"]["project"] = numba.njit(cache=True)(_project_loops)
+    V = np.asarray(V, complex)
+    flat = np.ascontiguousarray(V).reshape((-1,) + V.shape[-3:])
+    out = np.empty(flat.shape, complex)
+    _state["modules"]["project"](np.ascontiguousarray(Ul, complex), flat, np.ascontiguousarray(Ur, complex), out)
+    return out.reshape(V.shape)
+
+
 def call(gen, name, args, shape):
     """The printed function ``name`` of ``gen`` on ``args`` (the NumPy form's arguments, in ``gen.ARGUMENTS`` order),
     evaluated point by point on the grid ``shape`` = (nset, 2[ℓ], nk, P). Returns its outputs, each of that shape."""
