@@ -87,7 +87,13 @@ def depth(kind, data) -> int:
 
 
 LOOPS = ("k", "s", "l", "p")
-INDEX = {0: "0, 0, k, 0", 1: "s, 0, k, 0", 2: "s, l, k, 0", 3: "s, l, k, p"}
+
+
+def _at(array, d):
+    """The point (s, l, k, p) of an argument read at loop depth d: loops deeper than d index 0, and an axis of length
+    1 (a value shared along it, NumPy's broadcasting) always 0, through the 0/1 strides ``<array>_b`` of the driver."""
+    return ", ".join(f"{v} * {array}_b[{i}]" if i == 2 or LOOPS.index(v) <= d else "0"
+                     for i, v in enumerate(("s", "l", "k", "p")))
 
 
 def scalar_source(gen) -> str:
@@ -120,7 +126,7 @@ def _driver(gen, name, desc) -> str:
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in level:
             d = level[value.value.id]                                             # unpacking: a[..., i] at its depth
             index = ", ".join(ast.unparse(e) for e in value.slice.elts[1:])             # drop the Ellipsis
-            line = f"{target} = {value.value.id}[{INDEX[d]}, {index}]"
+            line = f"{target} = {value.value.id}[{_at(value.value.id, d)}, {index}]"
         else:
             used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
             d = max((level[u] for u in used if u in level), default=0)
@@ -129,10 +135,15 @@ def _driver(gen, name, desc) -> str:
         blocks[d].append(line)
     for a, kind, _ in desc:                  # scalars of the NumPy form that are arrays here (the damping rates)
         if TRAILING[kind] == 0 and kind != "omega":
-            blocks[level[a]].insert(0, f"{a} = {a}_[{INDEX[level[a]]}]")
-    args = ", ".join(a + "_" if TRAILING[kind] == 0 and kind != "omega" else a for a, kind, _ in desc)
+            blocks[level[a]].insert(0, f"{a} = {a}_[{_at(a + '_', level[a])}]")
+    names = [a + "_" if TRAILING[kind] == 0 and kind != "omega" else a for a, kind, _ in desc]
+    args = ", ".join(names)
     lines = ["", "", "@numba.njit(cache=True)", f"def run_{name}(out, {args}):",
-             f'    """{name} at every point (s, l, k, p) of ``out`` (nout, nset, 2, nk, P); arrays broadcast to it."""']
+             f'    """{name} at every point (s, l, k, p) of ``out`` (nout, nset, 2, nk, P); each array argument has'
+             f' length 1 or that length on each of these axes."""']
+    for a, (_, kind, _) in zip(names, desc):
+        if kind != "omega":
+            lines.append(f"    {a}_b = (" + ", ".join(f"min({a}.shape[{i}], 2) - 1" for i in range(4)) + ")")
     bounds = {"k": "out.shape[3]", "s": "out.shape[1]", "l": "out.shape[2]", "p": "out.shape[4]"}
     for d, loop in enumerate(LOOPS):
         indent = "    " * (d + 1)
@@ -256,12 +267,16 @@ def call(gen, name, args, shape):
         if kind == "omega":
             prepared.append(float(value))
             continue
-        lead = (1,) * 4 + value.shape[:value.ndim - TRAILING[kind]]
-        varies = [n > 1 for n in lead[-4:]]                             # along (s, ℓ, k, P)
+        trailing = value.shape[value.ndim - TRAILING[kind]:]
+        lead = value.shape[:value.ndim - TRAILING[kind]]
+        if len(lead) > 4 or any(n not in (1, m) for n, m in zip(lead[::-1], shape[::-1])):
+            raise RuntimeError(f"{name}: argument {arg} of shape {value.shape} does not broadcast to {shape}")
+        lead = (1,) * (4 - len(lead)) + lead
         d = depth(kind, data)
-        if (varies[0] and d < 1) or (varies[1] and d < 2) or (varies[3] and d < 3):
+        if (lead[0] > 1 and d < 1) or (lead[1] > 1 and d < 2) or (lead[3] > 1 and d < 3):
             raise RuntimeError(f"{name}: argument {arg} of shape {value.shape} varies in a loop outside its depth {d}")
-        prepared.append(np.broadcast_to(value, tuple(shape) + value.shape[value.ndim - TRAILING[kind]:]))
+        # one array type per argument (C-contiguous, writable, 4 + trailing axes): numba compiles each driver once
+        prepared.append(np.require(value.reshape(lead + trailing), DTYPE[kind], ["C", "W"]))
     out = np.empty((_n_outputs(gen, name),) + tuple(shape), complex)
     getattr(module(gen), f"run_{name}")(out, *prepared)
     return tuple(out)
