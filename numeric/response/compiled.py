@@ -2,12 +2,15 @@
 
 The kernels of ``generated/eq4_n{N}.py`` are printed for NumPy: every line of the common-subexpression chain is an
 array operation over (damping sets, ℓ, k, pairs), which allocates and sweeps a temporary, so a Λ(q) runs at memory
-speed. Their arithmetic is elementwise, so the same text also evaluates one point at a time once its unpacking lines
-``e0_k = e_k[..., 0]`` index a single point's arrays (``e_k[0]``). This module makes that form mechanically from the
-printed functions (:func:`scalar_source`: the unpacking rewritten, ``_recip`` on a scalar, one driver per function that
-loops over every point and calls the kernel), writes it once per generated source into a cache directory, and
-compiles it with ``numba.njit(cache=True)``: the first call in a fresh environment compiles (seconds; measured by
+speed. Their arithmetic is elementwise, so the same lines also evaluate one point at a time once their unpacking
+lines ``e0_k = e_k[..., 0]`` index a single point (``e_k[s, l, k, p, 0]``). This module makes that form mechanically
+from the printed functions (:func:`scalar_source`): one driver per function, a loop nest over k, damping set s,
+direction ℓ and pair p in which each printed line sits in the innermost loop it depends on (the energy denominators
+once per k and set, as the NumPy form computes them once per broadcast shape), ``_recip`` on one number, small
+powers multiplied out. The text is written once per generated source into a cache directory and compiled with
+``numba.njit(cache=True)``: the first call on a machine compiles (tens of seconds for N = 2; measured by
 tests/benchmarks/bench_generated.py), later processes load the machine code from numba's cache beside that file.
+:func:`project` (the band-basis projections of the vertices) is compiled the same way.
 
 The NumPy form stays the readable, tested one and the oracle of this one (tests/test_compiled.py, 1e-12 relative).
 ``PHONON_MOMENT_KERNELS=numpy`` selects it everywhere (also when numba is not installed); :func:`use` switches it in
