@@ -67,6 +67,11 @@ def enabled() -> bool:
     return _state["enabled"]
 
 
+def loaded() -> bool:
+    """Whether this process has loaded (or compiled) a compiled form already; forked processes inherit it."""
+    return bool(_state["modules"])
+
+
 def use(compiled: bool) -> bool:
     """Select the compiled (True) or the NumPy (False) form for this process; returns the previous choice."""
     previous = enabled()
