@@ -148,7 +148,7 @@ def main():
         tc, _ = median_time(lambda: lam(p, GENERIC_Q, r, "compiled"), 3)
         tn, _ = median_time(lambda: lam(p, GENERIC_Q, r, "numpy"), 3)
         print(f"   N = {nb}: NumPy {tn * 1e3:8.1f} ms, compiled {tc * 1e3:8.1f} ms ({tn / tc:.1f}×), "
-              f"first call {first:.1f} s (compiles N = 3 from an empty cache)")
+              f"first call {first:.1f} s (includes compiling the N-band drivers if not yet cached)")
 
 
 if __name__ == "__main__":
