@@ -1,11 +1,17 @@
 """Fixtures shared by several test modules."""
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-import numeric.response.direct as direct
+# The fast path runs its NumPy form in the tests (the oracle, numeric/response/compiled.py): tests/test_compiled.py
+# compares the compiled form with it kernel by kernel, so numba compiles there once, not in every test (and notebook
+# kernel, which inherits the variable) that touches the fast path.
+os.environ.setdefault("PHONON_MOMENT_KERNELS", "numpy")
+
+import numeric.response.direct as direct  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
 from ..response.damping import rates_from_paper
 from ..response.problem import MIN_NK, RELIABLE_NK, Problem, coarse_nk  # noqa: F401  (RELIABLE_NK: scan's claim)
+from ..response import compiled
 from ..response.fast import lambda_generated_rates
 from ..response.moment import mode_moments, to_nuclear_magnetons
 from ..model.phonons import angular_momentum
@@ -146,8 +147,14 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
         # contend with the worker processes (CONVENTIONS.md §7).
         with threadpool_limits(limits=1, user_api="blas"):
             if workers > 1 and len(q) > 1:
-                with multiprocessing.get_context("fork").Pool(min(workers, len(q))) as pool:
-                    rows = list(tqdm(pool.imap(_one_q, range(len(q))), **bar))
+                rows = []
+                if compiled.enabled() and not compiled.loaded():
+                    # The first q-point here, so that the compiled kernels are compiled (or loaded from numba's cache)
+                    # once and the forked workers inherit them, instead of each worker doing it again.
+                    rows.append(_one_q(0))
+                    bar["initial"] = 1
+                with multiprocessing.get_context("fork").Pool(min(workers, len(q) - len(rows))) as pool:
+                    rows += list(tqdm(pool.imap(_one_q, range(len(rows), len(q))), **bar))
             else:
                 rows = [_one_q(i) for i in tqdm(range(len(q)), **bar)]
     finally:

@@ -296,6 +296,10 @@ class TightBindingModel:
         Q = sum((np.asarray(f.q, float) for f in fields), np.zeros(2))
         return self.vertex_from_coefficients(phi, Q, k, kderiv=kderiv, bloch=bloch, bare=not fields)
 
+    def bond_vectors(self) -> np.ndarray:
+        """d of every directed bond, shape (nbonds, 2), Å: the axis of :meth:`bond_coefficients` and :meth:`bond_phases`."""
+        return self._bond_arrays()["d"]
+
     def bond_phases(self, k) -> np.ndarray:
         """e^{−ik·d} of every bond at every k, shape (nk..., nbonds): what :meth:`vertex_from_coefficients` sums with."""
         x = np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T
@@ -318,11 +322,13 @@ class TightBindingModel:
         nx, ny = kderiv
         weights = phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
         phase = self.bond_phases(k) if phase is None else phase  # (nk..., nbonds)
-        lead = np.shape(weights)[:-1]
-        w = np.reshape(weights, lead + (1,) * (phase.ndim - 1) + weights.shape[-1:])
-        terms = phase * w
-        # Σ over bonds into their matrix elements (to, frm): one product with the 0/1 scatter matrix
-        M = (terms @ b["scatter"]).reshape(terms.shape[:-1] + (self.nsub, self.nsub))
+        lead, kshape, nbonds = np.shape(weights)[:-1], phase.shape[:-1], phase.shape[-1]
+        # Σ over bonds into their matrix elements (to, frm), every vertex of ``lead`` at once: one matrix product
+        # e^{−ik·d} (k, bond) @ (weight × 0/1 scatter) (bond, vertex·element), no (vertex, k, bond) temporary
+        W = np.reshape(weights, (-1, nbonds))[:, :, None] * b["scatter"][None]          # (vertex, bond, element)
+        M = phase.reshape(-1, nbonds) @ np.moveaxis(W, 1, 0).reshape(nbonds, -1)         # (k, vertex·element)
+        M = np.moveaxis(M.reshape(kshape + (W.shape[0], self.nsub**2)), -2, 0)
+        M = M.reshape(lead + kshape + (self.nsub, self.nsub))
         if bare and (nx, ny) == (0, 0):
             M = M + np.diag(self.onsite)
         if bloch == "II":

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.bands import diagonalize
+from . import compiled
 from .contraction import routes
 from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
@@ -104,7 +105,7 @@ class _Inputs:
         dT = tuple(sum(SHIFT[f][i] for f in T) for i in range(2))
         _, Ul, _ = self.band(shift)
         _, Ur, _ = self.band((shift[0] - dT[0], shift[1] - dT[1]))
-        return np.einsum("kai,...kab,kbj->...kij", np.conj(Ul), V, Ur, optimize=True)
+        return _sandwich(Ul, V, Ur)
 
     def vertex(self, T, shift):
         """⟨n, k+s|V_T|m, k+s−Q_T⟩."""
@@ -130,9 +131,8 @@ class _Inputs:
     def velocity(self, base):
         """v^ℓ_nm = ⟨n|∂_ℓ H|m⟩ at k + a q, shape (2[ℓ], nk, 1, 1, 1, nb, nb)."""
         _, U, _ = self.band(base)
-        dH = self.model.velocity(self.kpoint(base))                                 # (nk, 2, nsub, nsub)
-        Ud = np.conj(np.swapaxes(U, -1, -2))[:, None]
-        v = np.moveaxis(Ud @ dH @ U[:, None], 1, 0)                                 # (2, nk, nb, nb)
+        dH = np.moveaxis(self.model.velocity(self.kpoint(base)), -3, 0)            # (2, nk, nsub, nsub)
+        v = _sandwich(U, dH, U)                                                     # (2, nk, nb, nb)
         return v.reshape(2, self.nk, 1, 1, 1, self.nb, self.nb)
 
     def dfde(self, base):
@@ -150,17 +150,17 @@ class _Inputs:
         b = shift[1]
         QT = sum((self.q * SHIFT[f][0] for f in T), np.zeros(2))
         phi0 = self.phi(T, np.zeros(2))
-        rows = []
+        d = self.model.bond_vectors()                                               # (nbonds, 2), Å
+        weights = []                  # the vertex is linear in its bond coefficients: ∂_ℓ brings −i d_ℓ down
         for l in range(2):
-            kd = (1, 0) if l == 0 else (0, 1)
-            D = b * self.model.vertex_from_coefficients(phi0, QT, self.kpoint(base), kderiv=kd, phase=self.phases(base))
+            W = b * phi0 * (-1j * d[:, l])
             if "w" in T or "A" in T:
                 e = np.zeros(2)
                 e[l] = PHI_STEP
-                dphi = (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
-                D = D + self.model.vertex_from_coefficients(dphi, QT, self.kpoint(base), phase=self.phases(base))
-            rows.append(self._layout(self._project(D, T, base), T))
-        return np.stack(rows)
+                W = W + (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
+            weights.append(W)
+        D = self.model.vertex_from_coefficients(np.stack(weights), QT, self.kpoint(base), phase=self.phases(base))
+        return self._layout(self._project(D, T, base), T, lead=1)
 
     def argument(self, kind, data):
         if kind == "omega":
@@ -185,6 +185,13 @@ class _Inputs:
 
 
 _LOADED = {}                # kernel modules loaded from a directory, by (path, modification time)
+
+
+def _sandwich(Ul, V, Ur):
+    """Ul^† V Ur at every k, V of shape (..., nk, nb, nb): compiled loops, or NumPy's einsum in the NumPy form."""
+    if compiled.enabled():
+        return compiled.project(Ul, V, Ur)
+    return np.einsum("kai,...kab,kbj->...kij", np.conj(Ul), V, Ur, optimize=True)
 
 
 def _kernels(prefix, nb, directory=None):
@@ -310,17 +317,18 @@ class _Contracted:
 
     def _select(self, V, T, lead):
         """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
-        ix = (slice(None),) * (lead + 1)
+        ix, axis = (slice(None),) * (lead + 1), lead + 1            # np.take on one axis: faster than two index arrays
         if "u" in T and "w" in T:
-            V = V[ix + (self.iu, self.iw)]
+            nu, nw = V.shape[axis:axis + 2]
+            V = np.take(V.reshape(V.shape[:axis] + (nu * nw,) + V.shape[axis + 2:]), self.iu * nw + self.iw, axis=axis)
         elif "u" in T:
-            V = V[ix + (self.iu, 0)]
+            V = np.take(V[ix + (slice(None), 0)], self.iu, axis=axis)
         elif "w" in T:
-            V = V[ix + (0, self.iw)]
+            V = np.take(V[ix + (0,)], self.iw, axis=axis)
         else:
             V = V[ix + (slice(0, 1), 0)]
         if "u" in T:
-            V = V * self.sign[:, None, None, None]
+            V *= self.sign[:, None, None, None]                        # V is np.take's copy
         return V
 
     def _align_A(self, V, T, derivative):
@@ -363,7 +371,10 @@ class _Contracted:
     def _call(self, name):
         """The eq4 function ``name`` on this layout's arguments (its raw outputs)."""
         gen = _kernels("eq4", self.inputs.nb)
-        return getattr(gen, name)(*[self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]])
+        args = [self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]]
+        if compiled.enabled():
+            return compiled.call(gen, name, args, self._shape)
+        return getattr(gen, name)(*args)
 
     @property
     def _shape(self):

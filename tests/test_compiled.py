@@ -1,0 +1,109 @@
+"""The compiled form of the eq4 kernels (numeric/response/compiled.py) against their NumPy form, its oracle."""
+
+import numpy as np
+import pytest
+
+from numeric.model.honeycomb import honeycomb_model
+from numeric.model.random_model import gap_midpoint, random_model
+from numeric.response import compiled
+from numeric.response.damping import Rates, rates_from_paper
+from numeric.response.direct import uniform_problem
+from numeric.response.fast import _Contracted, _Inputs, lambda_generated_rates
+
+pytest.importorskip("numba")
+
+AGREE = 1e-12            # relative to the largest entry of each matrix: the same arithmetic, in another order
+RATES = [Rates(0.03, (0.01, 0.02, 0.015)), Rates(0.01, (0.004, 0.002, 0.006))]
+
+
+@pytest.fixture
+def both_forms():
+    """Evaluate ``fn()`` once with each form; the process's choice is restored afterwards."""
+    previous = compiled.enabled()
+
+    def run(fn):
+        out = []
+        for form in (False, True):
+            compiled.use(form)
+            out.append(fn())
+        return out
+
+    yield run
+    compiled.use(previous)
+
+
+def _close(a, b, what):
+    a, b = np.asarray(a), np.asarray(b)
+    scale = np.abs(a).max()
+    assert np.abs(a - b).max() <= AGREE * scale, f"{what}: {np.abs(a - b).max() / scale:.1e} relative"
+
+
+def _compare(numpy_form, compiled_form):
+    for s, (a, b) in enumerate(zip(numpy_form, compiled_form)):
+        for key in ("Lambda", "current_route", "force_route", "adiabatic", "nonadiabatic", "skew_scattering",
+                    "side_jump"):
+            if key not in a:              # the split's parts only with split=True
+                continue
+            _close(a[key], b[key], f"set {s} {key}")
+        for term in a["by_term"]:
+            _close(a["by_term"][term], b["by_term"][term], f"set {s} {term}")
+
+
+MODELS = {
+    "honeycomb": lambda: (honeycomb_model(), 0.0, [rates_from_paper(0.04, 0.04, 0.04)], 0.0),
+    "random 3-band": lambda: (random_model(3, 0), None, RATES, 300.0),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("split", [True, False])
+def test_compiled_kernels_agree_with_the_numpy_form(name, split, both_forms):
+    """Λ, both routes, every θ^s and the parts of θ¹'s split, at a generic q, for two damping sets at once; the
+    3-band model at 300 K so that the f′ terms are exercised."""
+    model, mu, rates, temperature = MODELS[name]()
+    mu = gap_midpoint(model) if mu is None else mu
+    pb = uniform_problem(model, 9, rates[0], mu=mu, temperature=temperature)
+    q = np.array([0.31, -0.17])
+    _compare(*both_forms(lambda: lambda_generated_rates(pb, 0.12, q, rates, split=split)))
+
+
+def test_compiled_k_resolved_and_resonance_paths_agree(both_forms):
+    """The k-resolved integrand and θ²'s pole treatment (which reads theta2_poles) through the compiled form."""
+    model = honeycomb_model()
+    rates = [rates_from_paper(0.02, 0.004, 0.02, 2)]
+    pb = uniform_problem(model, 12, rates[0])
+    q = np.array([0.21, 0.13])
+    a, b = both_forms(lambda: lambda_generated_rates(pb, 0.05, q, rates, resolved=True))
+    _close(a[0]["Lambda"], b[0]["Lambda"], "k-resolved Λ")
+    _compare(*both_forms(lambda: lambda_generated_rates(pb, 0.05, q, rates, resonances=True)))
+
+
+@pytest.mark.parametrize("nbands", [2, 3])
+def test_every_generated_output_agrees(nbands, both_forms):
+    """Each output of each eq4 function, theta2_poles' poles and coefficients included, point by point."""
+    model = honeycomb_model() if nbands == 2 else random_model(3, 1)
+    pb = uniform_problem(model, 5, RATES[0] if nbands == 3 else rates_from_paper(0.04, 0.04, 0.04),
+                         mu=0.0 if nbands == 2 else gap_midpoint(model), temperature=200.0)
+    inp = _Inputs(pb, np.array([0.4, 0.1]), np.zeros(2))
+    inp.omega = 0.07
+    layout = _Contracted(inp, False, [pb.rates])
+    gen = __import__(f"generated.eq4_n{nbands}", fromlist=["ARGUMENTS"])
+    for name in gen.ARGUMENTS:
+        numpy_form, compiled_form = both_forms(lambda: layout._call(name))
+        assert len(numpy_form) == len(compiled_form)
+        for j, (a, b) in enumerate(zip(numpy_form, compiled_form)):
+            _close(np.broadcast_to(a, layout._shape), b, f"{name} output {j}")
+
+
+def test_an_argument_varying_outside_its_loop_is_refused():
+    """The compiled driver reads band data once per k: an energy that varied with the pair would be misread."""
+    import generated.eq4_n2 as gen
+    args = [np.zeros((3, 4, 2)) if kind == "energy" else None for _, kind, _ in gen.ARGUMENTS["theta3"]]
+    with pytest.raises(RuntimeError, match="varies in a loop outside"):
+        compiled.call(gen, "theta3", [0.1 if a is None else a for a in args], (1, 2, 3, 4))
+
+
+def test_the_numpy_form_can_be_selected(both_forms, monkeypatch):
+    monkeypatch.setenv("PHONON_MOMENT_KERNELS", "numpy")
+    monkeypatch.setitem(compiled._state, "enabled", None)
+    assert not compiled.enabled()
