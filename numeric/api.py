@@ -566,9 +566,12 @@ def _parts(scan) -> tuple:
 
 
 def _columns(scan, s: int = 0) -> dict:
-    """{name: values} of every moment and its error estimate for damping set ``s`` of a scan (μ_N)."""
-    cols = {f"{p}_muN": scan.moment[p][s] for p in _parts(scan)}
-    cols.update({f"{p}_error_muN": scan.error[p][s] for p in _parts(scan)})
+    """{name: values} of every moment and its error estimate for damping set ``s`` of a scan (μ_N): Eq. (4)'s parts
+    and their errors, then the whole moment's, so that files keep the old columns first."""
+    cols = {}
+    for group in (PARTS, tuple(p for p in _parts(scan) if p not in PARTS)):
+        cols.update({f"{p}_muN": scan.moment[p][s] for p in group})
+        cols.update({f"{p}_error_muN": scan.error[p][s] for p in group})
     return cols
 
 
@@ -627,7 +630,7 @@ class PathResult:
         params = _scan_parameters(scan, self.model, {"path": "-".join(self.path.labels), **(parameters or {})})
         save(out / "path", {"distance": self.path.distance, "q": self.path.k, "omega_eV": scan.omega, **cols,
                             "Lambda": scan.Lambda["total"][0]}, params)
-        names = [f"{p}_muN" for p in _parts(scan)] + [f"{p}_error_muN" for p in _parts(scan)]
+        names = list(cols)
         header = "distance_invA,qx_invA,qy_invA,omega_eV," + ",".join(names)
         np.savetxt(out / "path.csv", np.column_stack([self.path.distance, self.path.k, scan.omega]
                                                      + [cols[n] for n in names]),
@@ -699,10 +702,8 @@ class ZoneMapResult:
     def moments(self) -> dict:
         """{"total_muN", …, "total_error_muN", …}: (nq²,) arrays on the full grid ``q``, μ_N per phonon (m_z is a
         pseudoscalar: odd under the mirror)."""
-        parts = _parts(self.scan)
-        cols = {f"{p}_muN": self.wedge.unfold(self.scan.moment[p][0], pseudoscalar=True) for p in parts}
-        cols.update({f"{p}_error_muN": self.wedge.unfold(self.scan.error[p][0], pseudoscalar=False) for p in parts})
-        return cols
+        return {name: self.wedge.unfold(values, pseudoscalar=not name.endswith("_error_muN"))
+                for name, values in _columns(self.scan).items()}
 
     def to_dict(self) -> dict:
         """Plain lists (JSON-ready): q (1/Å) and every moment and error (μ_N) on the full grid."""
