@@ -425,8 +425,9 @@ def _numbers(path, P, M, l0, dl, mscan) -> dict:
 def _whole_section(numbers: dict, error: float) -> list:
     """REPORT.md: the whole moment of the top branch against Eq. (4)'s at Γ, K, M (panel b's path and damping)."""
     at = {"Γ": numbers["path_at_Gamma_muN"], "K": numbers["path_at_K_muN"], "M": numbers["path_at_M_muN"]}
+    ratio = lambda v: f"{v['whole'] / v['total']:.4g}" if abs(v["total"]) > 1e-9 * abs(v["whole"]) else "–"
     rows = [f"| {label} | {v['total']:+.5g} | {v['whole']:+.5g} | {v['whole_adiabatic']:+.5g} | "
-            f"{v['whole_nonadiabatic']:+.5g} | {v['whole'] / v['total']:.4g} |" for label, v in at.items()]
+            f"{v['whole_nonadiabatic']:+.5g} | {ratio(v)} |" for label, v in at.items()]
     return ["", "## The whole moment against Eq. (4)'s (panel_whole.png)", "",
             "Eq. (4) contracts the displacement indices with ε_{k₁k₂}; the measurable moment of a mode, the field-linear "
             "shift of its frequency, is the whole tensor's T^{ab}_{ij} (CONVENTIONS.md §5, §8: equal to a magnetic "
