@@ -102,23 +102,19 @@ def _one_q(i: int) -> dict:
     on_grids = [solver(pb, omega, job.q[i], job.rates, resonances=job.resonances, bond_cache=shared)
                 for pb in job.problems]
     out = {"Lambda": {}, "moment": {}, "error": {}, "tensor": {}}
-    for part in WHOLE_PARTS if job.whole else ():
-        T = np.array([[grid[s]["tensor"][_TENSOR_KEY[part]] for s in range(len(job.rates))] for grid in on_grids])
-        m = to_nuclear_magnetons(1.0) * tensor_mode_moments(T, e, masses)                 # complex (2, nset)
-        out["tensor"][part] = T[0]
+    plan = [(p, "Lambda", _KEY.get(p, p), mode_moments, "dissipative" if p == "total" else None) for p in PARTS]
+    if job.whole:
+        plan += [(p, "tensor", _TENSOR_KEY[p], tensor_mode_moments, "whole_dissipative" if p == "whole" else None)
+                 for p in WHOLE_PARTS]
+    for part, store, key, moments, imaginary in plan:
+        pick = (lambda r: r[key]) if store == "Lambda" else (lambda r: r["tensor"][key])
+        L = np.array([[pick(grid[s]) for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, …)
+        m = to_nuclear_magnetons(1.0) * moments(L, e, masses)                               # complex (2, nset)
+        out[store][part] = L[0]
         out["moment"][part] = m.real[0]
         out["error"][part] = np.abs(m.real[0] - m.real[1])
-        if part == "whole":
-            out["whole_dissipative"] = m.imag[0]
-    for part in PARTS:
-        key = _KEY.get(part, part)
-        L = np.array([[grid[s][key] for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, nsub, nsub)
-        m = to_nuclear_magnetons(1.0) * mode_moments(L, e, masses)                          # complex (2, nset)
-        out["Lambda"][part] = L[0]
-        out["moment"][part] = m.real[0]
-        out["error"][part] = np.abs(m.real[0] - m.real[1])
-        if part == "total":
-            out["dissipative"] = m.imag[0]
+        if imaginary:
+            out[imaginary] = m.imag[0]
     out["l0"] = float(angular_momentum(job.vectors[i])[b])
     dl = np.array([[field_induced_angular_momentum(job.energies[i], job.vectors[i],
                                                    gyroscopic_matrix(grid[s]["Lambda"], masses, 1.0), b)
