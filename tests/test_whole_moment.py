@@ -11,8 +11,9 @@ from numeric.model.honeycomb import honeycomb_model
 from numeric.response.angular import gyroscopic_matrix, modes_in_field
 from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import lambda_tensor, uniform_problem
-from numeric.response.fast import lambda_generated_rates, lambda_tensor_generated
-from numeric.response.moment import mode_moments, tensor_mode_moments, to_nuclear_magnetons
+from numeric.response.fast import lambda_generated_rates, lambda_projected_rates, lambda_tensor_generated
+from numeric.response.moment import (mass_weighted, mode_moments, tensor_mode_moments, to_nuclear_magnetons,
+                                     whole_from_projection)
 from numeric.units import AMU_IN_NATURAL_MASS, MU_N_EV_PER_T
 from numeric.verify.supercell import born_oppenheimer_moment
 
@@ -52,6 +53,26 @@ def test_generated_tensor_equals_the_referee(tprime):
     split = gen["tensor"]["adiabatic"] + gen["tensor"]["nonadiabatic"]
     assert np.abs(split - T).max() < EXACT * np.abs(T).max()
     assert np.abs(T[:, 0, :, 0]).max() > 0.1 * np.abs(T).max()           # the k₁ = k₂ parts are not small here
+
+
+@pytest.mark.parametrize("resonances", [False, True])
+def test_the_projected_route_is_the_tensor_on_the_mode(model, resonances):
+    """The scans' route (the mode's polarization folded into the vertices, one pair) gives the tensor's moment of that
+    mode and its split to rounding, and the same Λ, for two damping sets at once, with and without the resonance
+    treatment (top branch, generic q, nk = 12)."""
+    phonons = graphene_phonons(model)
+    energies, vectors = phonons.modes(GENERIC_Q)
+    e, masses = vectors[:, 3], phonons.force_constants.masses
+    sets = [rates_from_paper(*DAMPED, model.nsub), rates_from_paper(0.004, 0.02, 0.04, model.nsub)]
+    pb = uniform_problem(model, 12, sets[0])
+    args = (pb, energies[3], GENERIC_Q, sets)
+    tensor = lambda_tensor_generated(*args, resonances=resonances)
+    projected = lambda_projected_rates(*args, mass_weighted(e, masses), resonances=resonances)
+    for t, p in zip(tensor, projected):
+        for key in ("Lambda", "adiabatic", "nonadiabatic"):
+            whole = tensor_mode_moments(t["tensor"][key], e, masses)
+            assert abs(whole_from_projection(p["projected"][key]) - whole) < EXACT * 1e2 * abs(whole), key
+            assert np.abs(p[key] - t[key]).max() < EXACT * np.abs(t["Lambda"]).max(), key
 
 
 def test_the_whole_moment_is_the_supercell_moment_at_K(model):

@@ -30,8 +30,8 @@ from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
 from ..response.damping import rates_from_paper
 from ..response.problem import MIN_NK, RELIABLE_NK, Problem, coarse_nk  # noqa: F401  (RELIABLE_NK: scan's claim)
-from ..response.fast import lambda_generated_rates, lambda_tensor_generated
-from ..response.moment import mode_moments, tensor_mode_moments, to_nuclear_magnetons
+from ..response.fast import lambda_generated_rates, lambda_projected_rates
+from ..response.moment import mass_weighted, mode_moments, to_nuclear_magnetons, whole_from_projection
 from ..model.phonons import angular_momentum
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
@@ -70,7 +70,6 @@ class BranchScan:
     l_zero_field: np.ndarray
     dl_per_tesla: np.ndarray
     dl_error: np.ndarray
-    tensor: dict | None = None
     whole_dissipative: np.ndarray | None = None
 
 
@@ -98,19 +97,24 @@ def _one_q(i: int) -> dict:
     omega, e = job.energies[i, b], job.vectors[i, :, b]
     masses = job.phonons.force_constants.masses
     shared = {}                                   # the vertices' bond coefficients: one q, both grids
-    solver = lambda_tensor_generated if job.whole else lambda_generated_rates     # the former's Λ: the latter's
-    on_grids = [solver(pb, omega, job.q[i], job.rates, resonances=job.resonances, bond_cache=shared)
-                for pb in job.problems]
-    out = {"Lambda": {}, "moment": {}, "error": {}, "tensor": {}}
-    plan = [(p, "Lambda", _KEY.get(p, p), mode_moments, "dissipative" if p == "total" else None) for p in PARTS]
+    if job.whole:                                 # Λ and the whole tensor projected on this branch, in one pass
+        w = mass_weighted(e, masses)
+        on_grids = [lambda_projected_rates(pb, omega, job.q[i], job.rates, w, resonances=job.resonances,
+                                           bond_cache=shared) for pb in job.problems]
+    else:
+        on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances,
+                                           bond_cache=shared) for pb in job.problems]
+    out = {"Lambda": {}, "moment": {}, "error": {}}
+    plan = [(p, _KEY.get(p, p), lambda r, key: r[key], mode_moments, "dissipative" if p == "total" else None)
+            for p in PARTS]
     if job.whole:
-        plan += [(p, "tensor", _TENSOR_KEY[p], tensor_mode_moments, "whole_dissipative" if p == "whole" else None)
-                 for p in WHOLE_PARTS]
-    for part, store, key, moments, imaginary in plan:
-        pick = (lambda r: r[key]) if store == "Lambda" else (lambda r: r["tensor"][key])
-        L = np.array([[pick(grid[s]) for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, …)
+        plan += [(p, _TENSOR_KEY[p], lambda r, key: r["projected"][key], lambda P, e, m: whole_from_projection(P),
+                  "whole_dissipative" if p == "whole" else None) for p in WHOLE_PARTS]
+    for part, key, pick, moments, imaginary in plan:
+        L = np.array([[pick(grid[s], key) for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, …)
         m = to_nuclear_magnetons(1.0) * moments(L, e, masses)                               # complex (2, nset)
-        out[store][part] = L[0]
+        if part in PARTS:
+            out["Lambda"][part] = L[0]
         out["moment"][part] = m.real[0]
         out["error"][part] = np.abs(m.real[0] - m.real[1])
         if imaginary:
@@ -137,8 +141,9 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     ``resonances`` (default on) integrates the force route's intraband resonances analytically (numeric/response/resonance.py,
     CONVENTIONS.md §7.1); off, everything stays on the uniform grids (scattered by 1–5 % near K at the paper's η's).
     ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
-    terminals only. ``whole`` adds the whole moment and its split (:data:`WHOLE_PARTS`, from
-    ``numeric.response.fast.lambda_tensor_generated``, whose contraction is the same Λ; ~1.6× the cost per q).
+    terminals only. ``whole`` adds the whole moment and its split (:data:`WHOLE_PARTS`), the tensor before Eq. (4)'s
+    contraction projected on the branch's mode in the same pass as Λ (``numeric.response.fast.lambda_projected_rates``:
+    the same Λ, at about the same cost).
     """
     global _JOB
     q = np.atleast_2d(np.asarray(q, float))
@@ -180,6 +185,5 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
         l_zero_field=np.array([r["l0"] for r in rows]),
         dl_per_tesla=np.array([r["dl"] for r in rows]).T,
         dl_error=np.array([r["dl_error"] for r in rows]).T,
-        tensor={p: stack("tensor", p) for p in WHOLE_PARTS} if whole else None,
         whole_dissipative=np.array([r["whole_dissipative"] for r in rows]).T if whole else None,
     )

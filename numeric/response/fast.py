@@ -18,6 +18,7 @@ import copy
 import importlib
 import importlib.util
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -306,7 +307,11 @@ class _Contracted:
         inp = self.inputs
         sub = _Inputs(replace(inp.problem, k=k, weights=np.ones(len(k))), inp.q, inp.q0)
         sub.omega, sub._phis = inp.omega, inp._phis
-        return type(self)(sub, self.swap, self.rates)
+        return self._sibling(sub)
+
+    def _sibling(self, inputs):
+        """This layout on other inputs."""
+        return type(self)(inputs, self.swap, self.rates)
 
     def _select(self, V, T, lead):
         """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
@@ -447,6 +452,51 @@ class _Whole(_Contracted):
         return 0.25 * (-1.0 if self.swap else 1.0) * per_pair.reshape(per_pair.shape[:-1] + (nsub, 2, nsub, 2))
 
 
+class _Projected(_Contracted):
+    """:class:`_Contracted` plus one pair on which the mode's polarization is folded into the vertices: its value is
+    p = Σ_{ab,ij} T^{ab}_{ij} w^a_i w^{b*}_j, the whole tensor projected on one mode (w = e/√M, CONVENTIONS.md §5).
+
+    Every term of θ is linear in one u-carrying and one w-carrying object, so u's components are summed with w^a_i and
+    w's with w^{b*}_j (exchanged for the swapped term, whose u carries (b, j)): one pair instead of the 4 nsub² of
+    :class:`_Whole`, so the whole moment of a known mode costs 1/(2 nsub²) more pairs than Λ. :meth:`to_matrix` returns
+    (…, nsub² + 1): Λ's entries (a, b) flattened, then p; the resonance treatment decides on Λ's entries only."""
+
+    def __init__(self, inputs: _Inputs, swap: bool, rates, w=None):
+        super().__init__(inputs, swap, rates)
+        self.w = np.asarray(w, complex)
+        self.cu, self.cw = (np.conj(self.w), self.w) if swap else (self.w, np.conj(self.w))
+
+    def _sibling(self, inputs):
+        return _Projected(inputs, self.swap, self.rates, self.w)
+
+    @property
+    def _shape(self):
+        return (len(self.rates), 2, self.nk, len(self.owner) + 1)
+
+    def _select(self, V, T, lead):
+        base = super()._select(V, T, lead)
+        if "u" not in T and "w" not in T:
+            return base                                        # broadcast over every pair
+        cu = self.cu if "u" in T else np.ones(1)
+        cw = self.cw if "w" in T else np.ones(1)
+        folded = np.einsum("...kuwAij,u,w->...kAij", V, cu, cw)[..., None, :, :, :]
+        return np.concatenate([base, folded], axis=lead + 1)
+
+    def entries(self) -> np.ndarray:
+        return np.vstack([super().entries(), np.zeros((1, self.inputs.model.natoms ** 2))])
+
+    @staticmethod
+    def eq4(matrix):
+        nsub = int(round(np.sqrt(matrix.shape[-1] - 1)))
+        return matrix[..., :-1].reshape(matrix.shape[:-1] + (nsub, nsub))
+
+    def to_matrix(self, per_pair):
+        lam = super().to_matrix(per_pair[..., :-1])
+        lam = lam.reshape(lam.shape[:-2] + (-1,))
+        p = 0.25 * (-1.0 if self.swap else 1.0) * per_pair[..., -1:]
+        return np.concatenate([lam, p], axis=-1)
+
+
 def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
     """{name: (¼ Σ_ℓ,k,k₁,k₂ ε ε ∂_{q₀ℓ}∂_ω θ, shape (nset, nsub, nsub), of one term of Eq. (4) for each damping set
     in ``layout.rates``; max|θ(q₀ = 0)| on those components)}.
@@ -563,4 +613,20 @@ def lambda_tensor_generated(problem, omega, q, rates_list, *, split: bool = True
     eq4 = _assemble(terms, diagnostics, nset, split, resonances, contract=_Whole.eq4)
     for out, tensor in zip(eq4, _assemble(terms, diagnostics, nset, split, False)):
         out["tensor"] = tensor
+    return eq4
+
+
+def lambda_projected_rates(problem, omega, q, rates_list, w, *, resonances: bool = False,
+                           bond_cache: dict | None = None) -> list:
+    """:func:`lambda_generated_rates` (split included) and the whole tensor projected on one mode, w = e/√M
+    (``numeric.response.moment.mass_weighted``), in one pass (:class:`_Projected`): out[s]["projected"] = {"Lambda",
+    "adiabatic", "nonadiabatic"} of p = Σ T^{ab}_{ij} w^a_i w^{b*}_j, whose ``whole_from_projection`` is the whole
+    moment (CONVENTIONS.md §5). Equal to :func:`lambda_tensor_generated` contracted with w, to rounding; the scans'
+    route (one branch per q)."""
+    layout = partial(_Projected, w=w)
+    terms, diagnostics = _both_terms(problem, omega, q, rates_list, layout, False, resonances, bond_cache)
+    nset = len(list(rates_list))
+    eq4 = _assemble(terms, diagnostics, nset, True, resonances, contract=_Projected.eq4)
+    for out, projected in zip(eq4, _assemble(terms, diagnostics, nset, True, False, contract=lambda m: m[..., -1])):
+        out["projected"] = projected
     return eq4

@@ -64,10 +64,20 @@ def tensor_mode_moments(T: np.ndarray, polarization: np.ndarray, masses_u) -> np
     (q = Γ, C3v) m̃ is :func:`mode_moment` whenever the sublattice amplitudes are relatively real (Re X_ab = 0: every
     Γ mode of a two-atom crystal); otherwise they differ by −Σ_ab Im Λ^{[ab]} Re X_ab (§5). Away from Γ T has δ_ij and
     traceless parts that Eq. (4)'s Λ drops (CONVENTIONS.md §8). Units as :func:`mode_moment`."""
-    e = np.asarray(polarization).reshape(-1, 2)
+    w = mass_weighted(polarization, masses_u).reshape(-1, 2)
+    return whole_from_projection(np.einsum("...aibj,ai,bj->...", np.asarray(T), w, np.conj(w)))
+
+
+def mass_weighted(polarization: np.ndarray, masses_u) -> np.ndarray:
+    """w = e/√M (2 nsub,), component 2a + i, M in e = ħ = 1 units: what :func:`tensor_mode_moments` contracts T with."""
     M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
-    w = e / np.sqrt(M)[:, None]
-    return 2j * np.einsum("...aibj,ai,bj->...", np.asarray(T), w, np.conj(w))
+    return (np.asarray(polarization).reshape(-1, 2) / np.sqrt(M)[:, None]).reshape(-1)
+
+
+def whole_from_projection(p) -> np.ndarray:
+    """m̃ = 2i p from p = Σ T^{ab}_{ij} w^a_i w^{b*}_j (:func:`tensor_mode_moments`; the fast path folds w into the
+    vertices and evaluates p directly: ``numeric.response.fast.lambda_projected_rates``)."""
+    return 2j * np.asarray(p)
 
 
 def natural_moment_to_ev_per_tesla(m: float) -> float:
