@@ -36,8 +36,8 @@ from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graph
 from .model.tight_binding import TightBindingModel
 from .model.zone import Wedge, irreducible_wedge, symmetry_group
 from .response.damping import rates_from_paper
-from .response.moment import (ionic_moment_muN, mode_moment, tensor_mode_moments, to_bohr_magnetons,
-                              to_nuclear_magnetons)
+from .response.moment import (ionic_moment_muN, mass_weighted, mode_moment, tensor_mode_moments, to_bohr_magnetons,
+                              to_nuclear_magnetons, whole_from_projection)
 from .response.problem import MIN_NK, RELIABLE_NK, LambdaResult, coarse_nk, uniform_problem
 from .validation import ParameterError
 
@@ -307,23 +307,28 @@ def solve(method: str, problem, omega: float, q, *, resonances: bool = False) ->
     return _solve(method, problem, omega, q, resonances=resonances)[0]
 
 
-def _solve(method: str, problem, omega: float, q, *, resonances: bool = False, whole: bool = False) -> tuple:
-    """(:func:`solve`'s Λ, and with ``whole`` the tensor before Eq. (4)'s contraction: {"Lambda", "adiabatic",
-    "nonadiabatic"} (nsub, 2, nsub, 2), the split None for the referee, which does not split it; else None)."""
+def _solve(method: str, problem, omega: float, q, *, resonances: bool = False, mode=None) -> tuple:
+    """(:func:`solve`'s Λ, and given ``mode`` = (polarization, masses in u) the whole moment of that mode m̃ (complex,
+    e = ħ = 1; CONVENTIONS.md §5) of {"Lambda", "adiabatic", "nonadiabatic"}, the split None for the referee, whose
+    tensor is not split; else None)."""
     if method == "direct":
         from .response.direct import lambda_matrix, lambda_tensor
-        tensor = {"Lambda": lambda_tensor(problem, omega, q), "adiabatic": None, "nonadiabatic": None} if whole else None
-        return lambda_matrix(problem, omega, q), tensor
+        whole = None if mode is None else {"Lambda": tensor_mode_moments(lambda_tensor(problem, omega, q), *mode),
+                                           "adiabatic": None, "nonadiabatic": None}
+        return lambda_matrix(problem, omega, q), whole
     if method != "generated":
         raise ParameterError(f"method must be one of {METHODS}, got {method!r}.")
-    from .response.fast import lambda_generated_rates, lambda_tensor_generated     # imports generated/ on first use
-    if whole:
-        r = lambda_tensor_generated(problem, omega, q, [problem.rates], resonances=resonances)[0]
-    else:
+    from .response.fast import lambda_generated_rates, lambda_projected_rates     # imports generated/ on first use
+    whole = None
+    if mode is None:
         r = lambda_generated_rates(problem, omega, q, [problem.rates], resonances=resonances)[0]
+    else:                  # the mode folded into the vertices: Λ and the whole moment in one pass
+        r = lambda_projected_rates(problem, omega, q, [problem.rates], mass_weighted(*mode), resonances=resonances)[0]
+        whole = {key: whole_from_projection(value) for key, value in r["projected"].items()
+                 if key in ("Lambda", "adiabatic", "nonadiabatic")}
     return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
                         float("nan"), r["theta_at_zero_q0"], r["adiabatic"], r["nonadiabatic"], r["skew_scattering"],
-                        r["side_jump"], 0.0), r.get("tensor")
+                        r["side_jump"], 0.0), whole
 
 
 def available_memory() -> float | None:
@@ -468,7 +473,8 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         Refuse a grid whose estimated peak memory exceeds this (GiB); default: the memory available now.
     whole : bool
         Also report the whole moment (``whole_muN`` and its split; CONVENTIONS.md §5, §8) from the tensor before
-        Eq. (4)'s contraction: about 1.6× the cost of Λ alone on the generated path, 2× on the referee's.
+        Eq. (4)'s contraction: on the generated path in the same pass as Λ (the mode folded into the vertices), at
+        about the same cost; on the referee's a second evaluation (its ``lambda_tensor``).
 
     Returns
     -------
@@ -498,18 +504,18 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     problem = uniform_problem(model, nk, rates, mu=mu, temperature=temperature)
     notes = _validity(model, problem, q, omega, mu, temperature)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # a non-finite Λ is refused just below
-        res, tensor = _solve(method, problem, omega, q, resonances=resonances, whole=whole)
+        res, mw = _solve(method, problem, omega, q, resonances=resonances,
+                         mode=(vectors[:, b], phonons.force_constants.masses) if whole else None)
     _require_finite(res, model, q, omega)
     e, masses = vectors[:, b], phonons.force_constants.masses
     part = {name: to_nuclear_magnetons(mode_moment(getattr(res, name), e, masses).real)
             for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")}
     m = mode_moment(res.Lambda, e, masses)
     wholes = {}
-    if tensor is not None:
-        mw = to_nuclear_magnetons(tensor_mode_moments(tensor["Lambda"], e, masses))
-        wholes = {"whole_muN": float(mw.real), "whole_dissipative_muN": float(mw.imag)}
-        wholes.update({f"whole_{p}_muN": None if tensor[p] is None else
-                       float(to_nuclear_magnetons(tensor_mode_moments(tensor[p], e, masses).real))
+    if mw is not None:
+        wholes = {"whole_muN": float(to_nuclear_magnetons(mw["Lambda"].real)),
+                  "whole_dissipative_muN": float(to_nuclear_magnetons(mw["Lambda"].imag))}
+        wholes.update({f"whole_{p}_muN": None if mw[p] is None else float(to_nuclear_magnetons(mw[p].real))
                        for p in ("adiabatic", "nonadiabatic")})
     if ion_charge is None:                  # the atoms' own charges (a model file's), else bare carbon
         ion_charge = phonons.force_constants.charges or DEFAULT_ION_CHARGE
@@ -666,7 +672,7 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
         Progress bar (default: on terminals only).
     whole : bool
         Also the whole moment and its split (``whole_muN``, ``whole_adiabatic_muN``, ``whole_nonadiabatic_muN``, each
-        with its error estimate; CONVENTIONS.md §5, §8): ~1.6× the cost.
+        with its error estimate; CONVENTIONS.md §5, §8), in the same pass as Λ.
     """
     b = branch_index(branch, 2 * model.natoms)
     if "G" in points and b < 2:
