@@ -216,6 +216,7 @@ def _panels_b_c(run: _Run):
     return path, P, PE
 
 
+ROUNDING = 1e-10         # REPORT.md's whole-moment table: values below this × its largest are shown as 0
 WHOLE_CURVES = {"Eq. (4): Λ (ε contraction)": "total", "whole: tensor T^{ab}_{ij}": "whole",
                 "whole, adiabatic": "whole_adiabatic", "whole, non-adiabatic": "whole_nonadiabatic"}
 """panel_whole.png (not a panel of the paper): the whole moment of the top branch (CONVENTIONS.md §5, §8) on panel (b)'s
@@ -425,9 +426,11 @@ def _numbers(path, P, M, l0, dl, mscan) -> dict:
 def _whole_section(numbers: dict, error: float) -> list:
     """REPORT.md: the whole moment of the top branch against Eq. (4)'s at Γ, K, M (panel b's path and damping)."""
     at = {"Γ": numbers["path_at_Gamma_muN"], "K": numbers["path_at_K_muN"], "M": numbers["path_at_M_muN"]}
-    ratio = lambda v: f"{v['whole'] / v['total']:.4g}" if abs(v["total"]) > 1e-9 * abs(v["whole"]) else "–"
-    rows = [f"| {label} | {v['total']:+.5g} | {v['whole']:+.5g} | {v['whole_adiabatic']:+.5g} | "
-            f"{v['whole_nonadiabatic']:+.5g} | {ratio(v)} |" for label, v in at.items()]
+    keys = ("total", "whole", "whole_adiabatic", "whole_nonadiabatic")
+    floor = ROUNDING * max(abs(v[k]) for v in at.values() for k in keys)        # below: zero by symmetry or t′ = 0
+    show = lambda x: f"{x:+.5g}" if abs(x) > floor else "0"
+    ratio = lambda v: f"{v['whole'] / v['total']:.4g}" if abs(v["total"]) > floor else "–"
+    rows = [f"| {label} | " + " | ".join(show(v[k]) for k in keys) + f" | {ratio(v)} |" for label, v in at.items()]
     return ["", "## The whole moment against Eq. (4)'s (panel_whole.png)", "",
             "Eq. (4) contracts the displacement indices with ε_{k₁k₂}; the measurable moment of a mode, the field-linear "
             "shift of its frequency, is the whole tensor's T^{ab}_{ij} (CONVENTIONS.md §5, §8: equal to a magnetic "
@@ -436,7 +439,8 @@ def _whole_section(numbers: dict, error: float) -> list:
             "| q | Eq. (4) total | whole | whole adiabatic | whole non-adiabatic | whole / Eq. (4) |",
             "|---|---|---|---|---|---|", *rows, "",
             "At Γ the two agree (C3v leaves only T = ½ Λ ε); away from Γ the δ_ij and traceless parts of T, which "
-            "Eq. (4) drops, enter. Largest error estimate of these curves relative to their largest |value|: "
+            "Eq. (4) drops, enter. A 0 at M is the mirror y → −y, which fixes M and reverses m_z; at Γ both vanish "
+            "for the particle–hole symmetric model (t′ = 0, CONVENTIONS.md §8). Largest error estimate of these curves relative to their largest |value|: "
             f"{error:.2e}."]
 
 
