@@ -217,7 +217,7 @@ def _panels_b_c(run: _Run):
 
 
 ROUNDING = 1e-10         # REPORT.md's whole-moment table: values below this × its largest are shown as 0
-WHOLE_CURVES = {"Eq. (4): Λ (ε contraction)": "total", "whole: tensor T^{ab}_{ij}": "whole",
+WHOLE_CURVES = {"Eq. (4): Λ (ε contraction)": "total", "whole: tensor $T^{ab}_{ij}$": "whole",
                 "whole, adiabatic": "whole_adiabatic", "whole, non-adiabatic": "whole_nonadiabatic"}
 """panel_whole.png (not a panel of the paper): the whole moment of the top branch (CONVENTIONS.md §5, §8) on panel (b)'s
 path and damping, beside Eq. (4)'s."""
