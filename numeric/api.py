@@ -36,7 +36,8 @@ from .model.phonons import CARBON_MASS_U, Phonons, angular_momentum, saito_graph
 from .model.tight_binding import TightBindingModel
 from .model.zone import Wedge, irreducible_wedge, symmetry_group
 from .response.damping import rates_from_paper
-from .response.moment import ionic_moment_muN, mode_moment, to_bohr_magnetons, to_nuclear_magnetons
+from .response.moment import (ionic_moment_muN, mass_weighted, mode_moment, tensor_mode_moments, to_bohr_magnetons,
+                              to_nuclear_magnetons, whole_from_projection)
 from .response.problem import MIN_NK, RELIABLE_NK, LambdaResult, coarse_nk, uniform_problem
 from .validation import ParameterError
 
@@ -143,6 +144,8 @@ UNITS = {"q": "1/Å", "omega": "eV", "total": "μ_N per phonon (real part of m_�
          "angular_momentum": "ħ: the mode's phonon angular momentum e† L_z e (Zhang & Niu)",
          "adiabatic": "μ_N per phonon, exact split (CONVENTIONS.md §1.2); likewise nonadiabatic, "
                       "skew_scattering, side_jump",
+         "whole_muN": "μ_N per phonon: the whole moment (real part), from the tensor before Eq. (4)'s ε contraction "
+                      "(CONVENTIONS.md §5); whole_adiabatic_muN, whole_nonadiabatic_muN its exact split",
          "Lambda": "[re, im] of Λ^{ab}_zz, e=ħ=1, eV/Å units, per primitive cell; "
                    "Λ = mean of the current and force routes (CONVENTIONS.md §4, §8); "
                    "Lambda_adiabatic/nonadiabatic/skew_scattering/side_jump: the exact split (§1.2)"}
@@ -203,6 +206,14 @@ class MomentResult:
         What may make the number inaccurate or invalid, each with what to change; empty when there is nothing to say.
     units : dict
         The units of the keys above, in words.
+    whole_muN, whole_dissipative_muN : float or None
+        The whole moment of the mode, μ_N: the field-linear shift of its frequency, from the tensor T^{ab}_{ij} before
+        Eq. (4)'s ε contraction (CONVENTIONS.md §5, §8), its real (reactive) part like ``total``, and its imaginary part.
+        Equal to ``total`` at Γ; away from Γ Eq. (4) keeps only part of it (at K the A-circular mode's whole moment is
+        about twice Eq. 4's). None with ``whole=False``.
+    whole_adiabatic_muN, whole_nonadiabatic_muN : float or None
+        Its exact split (CONVENTIONS.md §1.2, taken before the contraction); None where the split is not defined: the
+        referee's tensor (``method="direct"``) is not split.
     """
 
     q: list
@@ -237,6 +248,10 @@ class MomentResult:
     units: dict = field(default_factory=lambda: dict(UNITS))
     kgrid_error_estimate: float | None = None
     warnings: list = field(default_factory=list)
+    whole_muN: float | None = None
+    whole_dissipative_muN: float | None = None
+    whole_adiabatic_muN: float | None = None
+    whole_nonadiabatic_muN: float | None = None
 
     def to_dict(self) -> dict:
         """The JSON object of ``phonon-moment lambda --json``: complex matrices as nested [re, im] pairs."""
@@ -289,16 +304,31 @@ def _eta(eta) -> tuple:
 def solve(method: str, problem, omega: float, q, *, resonances: bool = False) -> LambdaResult:
     """Λ^{ab}_zz (Eq. 4) at (ω, q) on ``problem`` by the referee ("direct") or the derived kernels ("generated"; with
     ``resonances`` the force route's intraband resonances are integrated analytically, CONVENTIONS.md §7.1)."""
+    return _solve(method, problem, omega, q, resonances=resonances)[0]
+
+
+def _solve(method: str, problem, omega: float, q, *, resonances: bool = False, mode=None) -> tuple:
+    """(:func:`solve`'s Λ, and given ``mode`` = (polarization, masses in u) the whole moment of that mode m̃ (complex,
+    e = ħ = 1; CONVENTIONS.md §5) of {"Lambda", "adiabatic", "nonadiabatic"}, the split None for the referee, whose
+    tensor is not split; else None)."""
     if method == "direct":
-        from .response.direct import lambda_matrix
-        return lambda_matrix(problem, omega, q)
+        from .response.direct import lambda_matrix, lambda_tensor
+        whole = None if mode is None else {"Lambda": tensor_mode_moments(lambda_tensor(problem, omega, q), *mode),
+                                           "adiabatic": None, "nonadiabatic": None}
+        return lambda_matrix(problem, omega, q), whole
     if method != "generated":
         raise ParameterError(f"method must be one of {METHODS}, got {method!r}.")
-    from .response.fast import lambda_generated_rates     # imports generated/ on first use
-    r = lambda_generated_rates(problem, omega, q, [problem.rates], resonances=resonances)[0]
+    from .response.fast import lambda_generated_rates, lambda_projected_rates     # imports generated/ on first use
+    whole = None
+    if mode is None:
+        r = lambda_generated_rates(problem, omega, q, [problem.rates], resonances=resonances)[0]
+    else:                  # the mode folded into the vertices: Λ and the whole moment in one pass
+        r = lambda_projected_rates(problem, omega, q, [problem.rates], mass_weighted(*mode), resonances=resonances)[0]
+        whole = {key: whole_from_projection(value) for key, value in r["projected"].items()
+                 if key in ("Lambda", "adiabatic", "nonadiabatic")}
     return LambdaResult(r["Lambda"], r["current_route"], r["force_route"], r["eq4_as_printed"], r["by_term"],
                         float("nan"), r["theta_at_zero_q0"], r["adiabatic"], r["nonadiabatic"], r["skew_scattering"],
-                        r["side_jump"], 0.0)
+                        r["side_jump"], 0.0), whole
 
 
 def available_memory() -> float | None:
@@ -398,7 +428,7 @@ def _require_finite(res, model, q, omega) -> None:
 def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=DEFAULT_ETA, omega: float | None = None,
            nk: int = 48, method: str = "generated", resonances: bool = True, mu: float = 0.0,
            temperature: float = 0.0, ion_charge=None, tolerance: float | None = None, error_estimate: bool = True,
-           max_memory_gib: float | None = None) -> MomentResult:
+           max_memory_gib: float | None = None, whole: bool = True) -> MomentResult:
     """The magnetic moment of one phonon mode, from Λ^{ab}_zz of the paper's Eq. (4), and its exact split.
 
     m_ν = (iħ/2) Σ_ab (Λ^{ab} + Λ^{ba}) (e^a × e^{b*})_z / √(M_a M_b) per phonon quantum (CONVENTIONS.md §5), with
@@ -441,6 +471,10 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         ``zone_map``; CONVENTIONS.md §7). It costs about 60 % more; off, ``kgrid_error_estimate`` is None.
     max_memory_gib : float, optional
         Refuse a grid whose estimated peak memory exceeds this (GiB); default: the memory available now.
+    whole : bool
+        Also report the whole moment (``whole_muN`` and its split; CONVENTIONS.md §5, §8) from the tensor before
+        Eq. (4)'s contraction: on the generated path in the same pass as Λ (the mode folded into the vertices), at
+        about the same cost; on the referee's a second evaluation (its ``lambda_tensor``).
 
     Returns
     -------
@@ -470,12 +504,19 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
     problem = uniform_problem(model, nk, rates, mu=mu, temperature=temperature)
     notes = _validity(model, problem, q, omega, mu, temperature)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # a non-finite Λ is refused just below
-        res = solve(method, problem, omega, q, resonances=resonances)
+        res, mw = _solve(method, problem, omega, q, resonances=resonances,
+                         mode=(vectors[:, b], phonons.force_constants.masses) if whole else None)
     _require_finite(res, model, q, omega)
     e, masses = vectors[:, b], phonons.force_constants.masses
     part = {name: to_nuclear_magnetons(mode_moment(getattr(res, name), e, masses).real)
             for name in ("adiabatic", "nonadiabatic", "skew_scattering", "side_jump")}
     m = mode_moment(res.Lambda, e, masses)
+    wholes = {}
+    if mw is not None:
+        wholes = {"whole_muN": float(to_nuclear_magnetons(mw["Lambda"].real)),
+                  "whole_dissipative_muN": float(to_nuclear_magnetons(mw["Lambda"].imag))}
+        wholes.update({f"whole_{p}_muN": None if mw[p] is None else float(to_nuclear_magnetons(mw[p].real))
+                       for p in ("adiabatic", "nonadiabatic")})
     if ion_charge is None:                  # the atoms' own charges (a model file's), else bare carbon
         ion_charge = phonons.force_constants.charges or DEFAULT_ION_CHARGE
         if np.ndim(ion_charge) and len(set(ion_charge)) == 1:
@@ -508,7 +549,7 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
         moment_muB=to_bohr_magnetons(m.real), method=method, resonances=resonances, nk=int(nk),
         fd_error_Lambda=res.fd_error if np.isfinite(res.fd_error) else None,
         theta_at_zero_q0={k: (float(v) if np.isfinite(v) else None) for k, v in res.theta_at_zero_q0.items()}, eta={"p": eta_p, "c": eta_c, "v": eta_v},
-        seconds=time.perf_counter() - t0, kgrid_error_estimate=kgrid_error, warnings=notes)
+        seconds=time.perf_counter() - t0, kgrid_error_estimate=kgrid_error, warnings=notes, **wholes)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -517,18 +558,26 @@ def moment(model: TightBindingModel, phonons: Phonons, q, *, branch="top", eta=D
 ERROR_CONVENTION = "k-grid estimate: |value(nk) − value(3nk/4)|, Γ-centred grids (numeric/apps/scan.py)"
 
 
-def _scan(model, phonons, q, *, branch, eta, nk, mu, temperature, resonances, workers, progress, desc):
+def _scan(model, phonons, q, *, branch, eta, nk, mu, temperature, resonances, workers, progress, desc, whole):
     from .apps.scan import default_workers, scan_branch
     b = branch_index(branch, 2 * model.natoms)
     check_memory(nk, processes=min(default_workers() if workers is None else max(1, int(workers)), len(q)))
     return scan_branch(model, phonons, q, branch=b, etas=[_eta(eta)], nk=nk, mu=mu, temperature=temperature,
-                       workers=workers, progress=progress, desc=desc, resonances=resonances)
+                       workers=workers, progress=progress, desc=desc, resonances=resonances, whole=whole)
+
+
+def _parts(scan) -> tuple:
+    """The moments a scan holds: :data:`PARTS`, and the whole moment's (``whole_muN``, …) when it was computed."""
+    return tuple(scan.moment)
 
 
 def _columns(scan, s: int = 0) -> dict:
-    """{name: values} of every moment and its error estimate for damping set ``s`` of a scan (μ_N)."""
-    cols = {f"{p}_muN": scan.moment[p][s] for p in PARTS}
-    cols.update({f"{p}_error_muN": scan.error[p][s] for p in PARTS})
+    """{name: values} of every moment and its error estimate for damping set ``s`` of a scan (μ_N): Eq. (4)'s parts
+    and their errors, then the whole moment's, so that files keep the old columns first."""
+    cols = {}
+    for group in (PARTS, tuple(p for p in _parts(scan) if p not in PARTS)):
+        cols.update({f"{p}_muN": scan.moment[p][s] for p in group})
+        cols.update({f"{p}_error_muN": scan.error[p][s] for p in group})
     return cols
 
 
@@ -587,14 +636,14 @@ class PathResult:
         params = _scan_parameters(scan, self.model, {"path": "-".join(self.path.labels), **(parameters or {})})
         save(out / "path", {"distance": self.path.distance, "q": self.path.k, "omega_eV": scan.omega, **cols,
                             "Lambda": scan.Lambda["total"][0]}, params)
-        names = [f"{p}_muN" for p in PARTS] + [f"{p}_error_muN" for p in PARTS]
+        names = list(cols)
         header = "distance_invA,qx_invA,qy_invA,omega_eV," + ",".join(names)
         np.savetxt(out / "path.csv", np.column_stack([self.path.distance, self.path.k, scan.omega]
                                                      + [cols[n] for n in names]),
                    delimiter=",", header=header, comments="")
         eta_p, eta_c, eta_v = scan.etas[0]
         caption = f"branch {scan.branch}, η_p={eta_p}, η_c={eta_c}, η_v={eta_v} eV, nk={scan.nk}; exact split"
-        path_curves(self.path, {p: scan.moment[p][0] for p in PARTS}, {p: scan.error[p][0] for p in PARTS},
+        path_curves(self.path, {p: scan.moment[p][0] for p in _parts(scan)}, {p: scan.error[p][0] for p in _parts(scan)},
                     "moment per phonon (μ_N)", out / "path.png", title=f"moment of phonon branch {scan.branch}",
                     caption=caption)
         return out
@@ -602,7 +651,7 @@ class PathResult:
 
 def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "G"), npath: int = 10, branch="top",
          eta=DEFAULT_ETA, nk: int = 24, mu: float = 0.0, temperature: float = 0.0, resonances: bool = True,
-         workers: int | None = None, progress: bool | None = None) -> PathResult:
+         workers: int | None = None, progress: bool | None = None, whole: bool = True) -> PathResult:
     """The moment of one branch along straight segments between named points, with its exact split (Eq. 4, Eq. 7).
 
     Each value is the generated kernels' Λ on the Γ-centred nk×nk grid, with the error estimate |value(nk) −
@@ -621,6 +670,9 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
         Worker processes (default: all cores).
     progress : bool, optional
         Progress bar (default: on terminals only).
+    whole : bool
+        Also the whole moment and its split (``whole_muN``, ``whole_adiabatic_muN``, ``whole_nonadiabatic_muN``, each
+        with its error estimate; CONVENTIONS.md §5, §8), in the same pass as Λ.
     """
     b = branch_index(branch, 2 * model.natoms)
     if "G" in points and b < 2:
@@ -628,7 +680,7 @@ def path(model: TightBindingModel, phonons: Phonons, *, points=("G", "K", "M", "
                              "branches have ω = 0 and the moment per phonon diverges.")
     zpath = high_symmetry_path(model.lattice, tuple(points), npath)
     scan = _scan(model, phonons, zpath.k, branch=b, eta=eta, nk=nk, mu=mu, temperature=temperature,
-                 resonances=resonances, workers=workers, progress=progress, desc="path q-points")
+                 resonances=resonances, workers=workers, progress=progress, desc="path q-points", whole=whole)
     return PathResult(zpath, scan, model)
 
 
@@ -656,9 +708,8 @@ class ZoneMapResult:
     def moments(self) -> dict:
         """{"total_muN", …, "total_error_muN", …}: (nq²,) arrays on the full grid ``q``, μ_N per phonon (m_z is a
         pseudoscalar: odd under the mirror)."""
-        cols = {f"{p}_muN": self.wedge.unfold(self.scan.moment[p][0], pseudoscalar=True) for p in PARTS}
-        cols.update({f"{p}_error_muN": self.wedge.unfold(self.scan.error[p][0], pseudoscalar=False) for p in PARTS})
-        return cols
+        return {name: self.wedge.unfold(values, pseudoscalar=not name.endswith("_error_muN"))
+                for name, values in _columns(self.scan).items()}
 
     def to_dict(self) -> dict:
         """Plain lists (JSON-ready): q (1/Å) and every moment and error (μ_N) on the full grid."""
@@ -677,7 +728,7 @@ class ZoneMapResult:
         save(out / "map", {"q": self.q, **cols, "wedge_q": self.wedge.k}, params)
         eta_p, eta_c, eta_v = scan.etas[0]
         caption = f"branch {scan.branch}, η=({eta_p}, {eta_c}, {eta_v}) eV, nk={scan.nk}, nq={nq}"
-        for name in PARTS:
+        for name in _parts(scan):
             zone_maps(self.model.lattice, self.q, {name: cols[f"{name}_muN"]}, out / f"map_{name}.png",
                       title=f"{name} moment, branch {scan.branch}", label="moment (μ_N per phonon)", caption=caption)
         return out
@@ -685,18 +736,19 @@ class ZoneMapResult:
 
 def zone_map(model: TightBindingModel, phonons: Phonons, *, nq: int = 12, branch="top", eta=MAP_ETA, nk: int = 24,
              mu: float = 0.0, temperature: float = 0.0, resonances: bool = True, workers: int | None = None,
-             progress: bool | None = None) -> ZoneMapResult:
+             progress: bool | None = None, whole: bool = True) -> ZoneMapResult:
     """The moment of one optical branch over the zone on a Γ-centred nq×nq q-grid, computed on the wedge of the largest
     of C3v, C3, {1} that maps the model onto itself (:func:`numeric.model.zone.symmetry_group`).
 
-    Parameters as :func:`path`; ``nq`` is the q-grid before symmetry reduction. Default damping: the paper's Fig. 2 (g).
+    Parameters as :func:`path` (``whole``: also the whole moment); ``nq`` is the q-grid before symmetry reduction.
+    Default damping: the paper's Fig. 2 (g).
     """
     b = branch_index(branch, 2 * model.natoms)
     if b < 2:
         raise ParameterError("branch must be an optical branch (2 or 3): the acoustic ones have ω = 0 at Γ.")
     wedge = irreducible_wedge(model.lattice, nq, *symmetry_group(model, phonons))
     scan = _scan(model, phonons, wedge.k, branch=b, eta=eta, nk=nk, mu=mu, temperature=temperature,
-                 resonances=resonances, workers=workers, progress=progress, desc="zone q-points")
+                 resonances=resonances, workers=workers, progress=progress, desc="zone q-points", whole=whole)
     return ZoneMapResult(wedge, scan, fold(model.lattice, wedge.grid), model)
 
 

@@ -146,6 +146,10 @@ def cmd_lambda(args) -> int:
           f"{out['moment_muN'] + out['ionic_muN']:+.6e} μ_N")
     print(f"  split (CONVENTIONS.md §1.2): adiabatic {out['adiabatic']:+.6e}, non-adiabatic {out['nonadiabatic']:+.6e} "
           f"= skew scattering {out['skew_scattering']:+.6e} + side jump {out['side_jump']:+.6e} μ_N")
+    if out["whole_muN"] is not None:
+        split = ("" if out["whole_adiabatic_muN"] is None else f" (adiabatic {out['whole_adiabatic_muN']:+.6e}, "
+                 f"non-adiabatic {out['whole_nonadiabatic_muN']:+.6e})")
+        print(f"whole moment, before Eq. (4)'s contraction (CONVENTIONS.md §5): {out['whole_muN']:+.6e} μ_N{split}")
     if out["kgrid_error_estimate"] is not None:
         print(f"k-grid error estimate: {out['kgrid_error_estimate']:.2e} of max|Λ| (nk against 3nk/4)")
     if out["method"] == "direct":
@@ -171,14 +175,15 @@ def cmd_path(args) -> int:
         m = {p: scan.moment[p][0][i] for p in PARTS}
         print(f"  {label:>2}: ħω = {1e3 * scan.omega[i]:7.2f} meV  m = {m['total']:+.4e} ± "
               f"{scan.error['total'][0][i]:.1e} μ_N (A {m['adiabatic']:+.4e}, NA {m['nonadiabatic']:+.4e}: "
-              f"SS {m['skew_scattering']:+.4e}, SJ {m['side_jump']:+.4e})")
+              f"SS {m['skew_scattering']:+.4e}, SJ {m['side_jump']:+.4e})"
+              + (f"; whole {scan.moment['whole'][0][i]:+.4e} μ_N" if "whole" in scan.moment else ""))
     return 0
 
 
 def cmd_map(args) -> int:
     """The moment of a branch over the whole zone: computed on the wedge of the model's symmetry (C3v for the paper's
     model), unfolded."""
-    from .api import PARTS, zone_map
+    from .api import zone_map
 
     model, phonons = _system(args)
     with _staged(args, OUTPUTS["map"]) as stage:
@@ -187,8 +192,9 @@ def cmd_map(args) -> int:
                           workers=args.workers)
         result.save(stage, {"options": _options(args)})
     fields = result.moments()
-    print(f"wrote {args.out}/map.npz, map.json, " + ", ".join(f"map_{p}.png" for p in PARTS))
-    print("  max |m| (μ_N): " + ", ".join(f"{p} {np.abs(fields[f'{p}_muN']).max():.4e}" for p in PARTS))
+    parts = tuple(result.scan.moment)                     # PARTS and the whole moment's
+    print(f"wrote {args.out}/map.npz, map.json, " + ", ".join(f"map_{p}.png" for p in parts))
+    print("  max |m| (μ_N): " + ", ".join(f"{p} {np.abs(fields[f'{p}_muN']).max():.4e}" for p in parts))
     return 0
 
 

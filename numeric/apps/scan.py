@@ -31,13 +31,17 @@ from ..validation import ParameterError
 from ..response.damping import rates_from_paper
 from ..response.problem import MIN_NK, RELIABLE_NK, Problem, coarse_nk  # noqa: F401  (RELIABLE_NK: scan's claim)
 from ..response import compiled
-from ..response.fast import lambda_generated_rates
-from ..response.moment import mode_moments, to_nuclear_magnetons
+from ..response.fast import lambda_generated_rates, lambda_projected_rates
+from ..response.moment import mass_weighted, mode_moments, to_nuclear_magnetons, whole_from_projection
 from ..model.phonons import angular_momentum
 
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
 """Moments reported per q: Λ and its exact split (CONVENTIONS.md §1.2)."""
 _KEY = {"total": "Lambda"}
+WHOLE_PARTS = ("whole", "whole_adiabatic", "whole_nonadiabatic")
+"""With ``whole``: the whole moment (CONVENTIONS.md §5, §8) and its exact split, from the tensor before Eq. (4)'s
+contraction."""
+_TENSOR_KEY = {"whole": "Lambda", "whole_adiabatic": "adiabatic", "whole_nonadiabatic": "nonadiabatic"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class BranchScan:
     l_zero_field: np.ndarray
     dl_per_tesla: np.ndarray
     dl_error: np.ndarray
+    whole_dissipative: np.ndarray | None = None
 
 
 def estimate_grids(lattice, nk: int):
@@ -78,9 +83,9 @@ _JOB = None     # set before worker processes fork; read by _one_q
 
 
 class _Job:
-    def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature, resonances):
+    def __init__(self, model, phonons, q, branch, etas, nk, mu, temperature, resonances, whole):
         self.model, self.phonons, self.q, self.branch = model, phonons, q, branch
-        self.resonances = resonances
+        self.resonances, self.whole = resonances, whole
         self.rates = [rates_from_paper(*e, model.nsub) for e in etas]
         self.problems = [Problem(model, k, w, self.rates[0], mu, temperature)
                          for k, w in estimate_grids(model.lattice, nk)]
@@ -93,18 +98,28 @@ def _one_q(i: int) -> dict:
     omega, e = job.energies[i, b], job.vectors[i, :, b]
     masses = job.phonons.force_constants.masses
     shared = {}                                   # the vertices' bond coefficients: one q, both grids
-    on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances, bond_cache=shared)
-                for pb in job.problems]
+    if job.whole:                                 # Λ and the whole tensor projected on this branch, in one pass
+        w = mass_weighted(e, masses)
+        on_grids = [lambda_projected_rates(pb, omega, job.q[i], job.rates, w, resonances=job.resonances,
+                                           bond_cache=shared) for pb in job.problems]
+    else:
+        on_grids = [lambda_generated_rates(pb, omega, job.q[i], job.rates, resonances=job.resonances,
+                                           bond_cache=shared) for pb in job.problems]
     out = {"Lambda": {}, "moment": {}, "error": {}}
-    for part in PARTS:
-        key = _KEY.get(part, part)
-        L = np.array([[grid[s][key] for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, nsub, nsub)
-        m = to_nuclear_magnetons(1.0) * mode_moments(L, e, masses)                          # complex (2, nset)
-        out["Lambda"][part] = L[0]
+    plan = [(p, _KEY.get(p, p), lambda r, key: r[key], mode_moments, "dissipative" if p == "total" else None)
+            for p in PARTS]
+    if job.whole:
+        plan += [(p, _TENSOR_KEY[p], lambda r, key: r["projected"][key], lambda P, e, m: whole_from_projection(P),
+                  "whole_dissipative" if p == "whole" else None) for p in WHOLE_PARTS]
+    for part, key, pick, moments, imaginary in plan:
+        L = np.array([[pick(grid[s], key) for s in range(len(job.rates))] for grid in on_grids])   # (2, nset, …)
+        m = to_nuclear_magnetons(1.0) * moments(L, e, masses)                               # complex (2, nset)
+        if part in PARTS:
+            out["Lambda"][part] = L[0]
         out["moment"][part] = m.real[0]
         out["error"][part] = np.abs(m.real[0] - m.real[1])
-        if part == "total":
-            out["dissipative"] = m.imag[0]
+        if imaginary:
+            out[imaginary] = m.imag[0]
     out["l0"] = float(angular_momentum(job.vectors[i])[b])
     dl = np.array([[field_induced_angular_momentum(job.energies[i], job.vectors[i],
                                                    gyroscopic_matrix(grid[s]["Lambda"], masses, 1.0), b)
@@ -120,14 +135,16 @@ def default_workers() -> int:
 
 def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.0, temperature: float = 0.0,
                 workers: int | None = None, progress: bool | None = None, desc: str = "q-points",
-                resonances: bool = True) -> BranchScan:
+                resonances: bool = True, whole: bool = False) -> BranchScan:
     """Λ, its exact split and the moments of ``branch`` at every q (nq, 2), for each damping set in ``etas``
     (a sequence of (η_p, η_c, η_v) in eV), on the nk×nk grid, with the error estimate of :func:`estimate_grids`.
 
     ``resonances`` (default on) integrates the force route's intraband resonances analytically (numeric/response/resonance.py,
     CONVENTIONS.md §7.1); off, everything stays on the uniform grids (scattered by 1–5 % near K at the paper's η's).
     ``workers`` processes share the q-points (default :func:`default_workers`); ``progress=None`` shows a bar on
-    terminals only.
+    terminals only. ``whole`` adds the whole moment and its split (:data:`WHOLE_PARTS`), the tensor before Eq. (4)'s
+    contraction projected on the branch's mode in the same pass as Λ (``numeric.response.fast.lambda_projected_rates``:
+    the same Λ, at about the same cost).
     """
     global _JOB
     q = np.atleast_2d(np.asarray(q, float))
@@ -139,7 +156,7 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     if np.any(energies < 1e-4):
         raise ParameterError(f"branch {branch} has ħω ≈ 0 at some q (an acoustic branch at Γ): the moment per phonon "
                              "diverges as 1/ω; choose an optical branch or leave Γ out.")
-    _JOB = _Job(model, phonons, q, branch, etas, nk, mu, temperature, resonances)
+    _JOB = _Job(model, phonons, q, branch, etas, nk, mu, temperature, resonances, whole)
     workers = default_workers() if workers is None else max(1, int(workers))
     bar = dict(total=len(q), desc=desc, disable=(None if progress is None else not progress))
     try:
@@ -159,8 +176,9 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
                 rows = [_one_q(i) for i in tqdm(range(len(q)), **bar)]
     finally:
         _JOB = None
+    parts = PARTS + (WHOLE_PARTS if whole else ())
     for i, r in enumerate(rows):
-        if not all(np.all(np.isfinite(r["moment"][p])) for p in PARTS):
+        if not all(np.all(np.isfinite(r["moment"][p])) for p in parts):
             raise ParameterError(f"non-finite moment at q = {q[i].tolist()} 1/Å (branch {branch}, etas {etas}): a "
                                  "resonance the damping does not regularize; increase η_p or move q off the singular "
                                  "point.")
@@ -168,10 +186,11 @@ def scan_branch(model, phonons, q, *, branch: int, etas, nk: int, mu: float = 0.
     return BranchScan(
         q=q, omega=energies, branch=branch, etas=etas, nk=nk,
         Lambda={p: stack("Lambda", p) for p in PARTS},
-        moment={p: stack("moment", p) for p in PARTS},
-        error={p: stack("error", p) for p in PARTS},
+        moment={p: stack("moment", p) for p in parts},
+        error={p: stack("error", p) for p in parts},
         dissipative=np.array([r["dissipative"] for r in rows]).T,
         l_zero_field=np.array([r["l0"] for r in rows]),
         dl_per_tesla=np.array([r["dl"] for r in rows]).T,
         dl_error=np.array([r["dl_error"] for r in rows]).T,
+        whole_dissipative=np.array([r["whole_dissipative"] for r in rows]).T if whole else None,
     )

@@ -11,6 +11,13 @@ with m_ν of :func:`numeric.response.moment.mode_moment`), and its polarization 
 e_ν → e_ν + Σ_{μ≠ν} e_μ iω_ν (e_μ† Ĝ e_ν)/(ω_ν² − ω_μ²), which changes its angular momentum l = e† L_z e (Zhang & Niu).
 Only the reactive part of Λ (the real part of its symmetric combination) enters G; the dissipative part is a damping,
 not a force that conserves energy.
+
+Away from Γ Eq. (4)'s Λ is not the whole of the field-linear term (CONVENTIONS.md §5, §8): given the whole tensor
+T^{ab}_{ij} (``numeric.response.fast.lambda_tensor_generated``) instead, :func:`gyroscopic_matrix` returns
+Ĝ = 2iB N_H, N_H the Hermitian part of Ñ_{(bj),(ai)} = 2i T^{ab}_{ij}/√(M_a M_b), the form whose expectation value in a mode
+is the whole moment (``numeric.response.moment.tensor_mode_moments``): the shifts are then −m B with m the whole moment
+(tests/test_whole_moment.py). Ĝ is anti-Hermitian (iĜ Hermitian: real frequencies), real antisymmetric at Γ, where it
+is the Λ form.
 """
 
 from __future__ import annotations
@@ -24,11 +31,16 @@ from ..units import AMU_IN_NATURAL_MASS, TESLA_PER_NATURAL_FIELD
 
 
 def gyroscopic_matrix(Lambda: np.ndarray, masses_u, B_tesla: float) -> np.ndarray:
-    """Mass-reduced Ĝ (2 nsub, 2 nsub), eV, for a field B (tesla) along z; real antisymmetric."""
+    """Mass-reduced Ĝ (2 nsub, 2 nsub), eV, for a field B (tesla) along z, from Λ^{ab} (nsub, nsub): real
+    antisymmetric; or from the whole tensor T^{ab}_{ij} (nsub, 2, nsub, 2): anti-Hermitian (module docstring)."""
     B = B_tesla / TESLA_PER_NATURAL_FIELD
-    sym = np.real(np.asarray(Lambda) + np.asarray(Lambda).T)
-    G = B * np.kron(sym, LEVI_CIVITA_2D)
     inv = 1.0 / np.sqrt(np.repeat(np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS, 2))
+    L = np.asarray(Lambda)
+    if L.ndim == 4:
+        N = 2j * L.reshape(len(inv), len(inv)).T                      # Ñ_{(bj),(ai)} = 2i T^{ab}_{ij}
+        G = 2j * B * 0.5 * (N + N.conj().T)
+    else:
+        G = B * np.kron(np.real(L + L.T), LEVI_CIVITA_2D)
     return G * inv[:, None] * inv[None, :]
 
 

@@ -18,13 +18,14 @@ import copy
 import importlib
 import importlib.util
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from ..model.bands import diagonalize
 from . import compiled
-from .contraction import routes
+from .contraction import LEVI_CIVITA_2D, routes
 from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
 from ..units import kelvin_to_ev
@@ -313,7 +314,11 @@ class _Contracted:
         inp = self.inputs
         sub = _Inputs(replace(inp.problem, k=k, weights=np.ones(len(k))), inp.q, inp.q0)
         sub.omega, sub._phis = inp.omega, inp._phis
-        return _Contracted(sub, self.swap, self.rates)
+        return self._sibling(sub)
+
+    def _sibling(self, inputs):
+        """This layout on other inputs."""
+        return type(self)(inputs, self.swap, self.rates)
 
     def _select(self, V, T, lead):
         """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
@@ -408,11 +413,99 @@ class _Contracted:
         return (out[:J], list(table["bands"]), np.array(table["exponents"]),
                 [np.broadcast_to(c, self._shape) for c in out[J:]])
 
+    def entries(self) -> np.ndarray:
+        """(P, nsub²): the pairs summed into the entries (a, b) of Λ, on which the resonance treatment decides which
+        triangles to refine (numeric/response/resonance.py; ε_{k₁k₂} is folded into the values here)."""
+        return np.eye(self.inputs.model.natoms ** 2)[self.owner]
+
+    def eq4(self, matrix):
+        """Eq. (4)'s (…, nsub, nsub) of a :meth:`to_matrix` result (itself here)."""
+        return matrix
+
     def to_matrix(self, per_pair):
         """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, nsub): Eq. (4)'s contraction of one term."""
         nsub = self.inputs.model.natoms
         ab = per_pair @ np.eye(nsub * nsub)[self.owner]                  # pair → flat (a, b)
         return 0.25 * (-1.0 if self.swap else 1.0) * ab.reshape(ab.shape[:-1] + (nsub, nsub))
+
+
+class _Whole(_Contracted):
+    """:class:`_Contracted` on every displacement pair: the tensor T^{ab}_{k₁k₂} = ¼ ε_{ℓk} ∂_{q₀ℓ}∂_ω θ_{k,(a,k₁),(b,k₂)}
+    before Eq. (4)'s ε_{k₁k₂} (``numeric.response.contraction.contract_field``; CONVENTIONS.md §5, §8).
+
+    The kernels are the same eq4 functions: their arguments are band-basis vertices of any displacement component, so
+    the k₁ = k₂ pairs need only other columns of the same vertices (no further printing). P = 4 nsub² pairs, laid out
+    (a, k₁, b, k₂), no sign folded in; the A component is aligned with ℓ as for Eq. (4). The resonance treatment decides
+    on the ε_{k₁k₂} contraction (:meth:`entries`), i.e. on exactly what it decides for :class:`_Contracted`, so the
+    contraction of this tensor is Λ of :func:`lambda_generated_rates` to rounding."""
+
+    def __init__(self, inputs: _Inputs, swap: bool, rates):
+        super().__init__(inputs, swap, rates)
+        nsub = inputs.model.natoms
+        pairs = [(a, b, k1, k2) for a in range(nsub) for k1 in (0, 1) for b in range(nsub) for k2 in (0, 1)]
+        self.owner = np.array([a * nsub + b for a, b, _, _ in pairs])
+        iu = np.array([2 * a + k1 for a, _, k1, _ in pairs])
+        iw = np.array([2 * b + k2 for _, b, _, k2 in pairs])
+        self.iu, self.iw = (iw, iu) if swap else (iu, iw)
+        self.sign = np.ones(len(pairs))
+        self.eps = np.array([LEVI_CIVITA_2D[k1, k2] for _, _, k1, k2 in pairs])
+
+    def entries(self) -> np.ndarray:
+        return np.eye(self.inputs.model.natoms ** 2)[self.owner] * self.eps[:, None]
+
+    @staticmethod
+    def eq4(matrix):
+        return np.einsum("ij,...aibj->...ab", LEVI_CIVITA_2D, matrix)
+
+    def to_matrix(self, per_pair):
+        """(…, P) summed over k and ℓ → ¼ × sign × (…, nsub, 2, nsub, 2): one term of the tensor."""
+        nsub = self.inputs.model.natoms
+        return 0.25 * (-1.0 if self.swap else 1.0) * per_pair.reshape(per_pair.shape[:-1] + (nsub, 2, nsub, 2))
+
+
+class _Projected(_Contracted):
+    """:class:`_Contracted` plus one pair on which the mode's polarization is folded into the vertices: its value is
+    p = Σ_{ab,ij} T^{ab}_{ij} w^a_i w^{b*}_j, the whole tensor projected on one mode (w = e/√M, CONVENTIONS.md §5).
+
+    Every term of θ is linear in one u-carrying and one w-carrying object, so u's components are summed with w^a_i and
+    w's with w^{b*}_j (exchanged for the swapped term, whose u carries (b, j)): one pair instead of the 4 nsub² of
+    :class:`_Whole`, so the whole moment of a known mode costs 1/(2 nsub²) more pairs than Λ. :meth:`to_matrix` returns
+    (…, nsub² + 1): Λ's entries (a, b) flattened, then p; the resonance treatment decides on Λ's entries only."""
+
+    def __init__(self, inputs: _Inputs, swap: bool, rates, w=None):
+        super().__init__(inputs, swap, rates)
+        self.w = np.asarray(w, complex)
+        self.cu, self.cw = (np.conj(self.w), self.w) if swap else (self.w, np.conj(self.w))
+
+    def _sibling(self, inputs):
+        return _Projected(inputs, self.swap, self.rates, self.w)
+
+    @property
+    def _shape(self):
+        return (len(self.rates), 2, self.nk, len(self.owner) + 1)
+
+    def _select(self, V, T, lead):
+        base = super()._select(V, T, lead)
+        if "u" not in T and "w" not in T:
+            return base                                        # broadcast over every pair
+        cu = self.cu if "u" in T else np.ones(1)
+        cw = self.cw if "w" in T else np.ones(1)
+        folded = np.einsum("...kuwAij,u,w->...kAij", V, cu, cw)[..., None, :, :, :]
+        return np.concatenate([base, folded], axis=lead + 1)
+
+    def entries(self) -> np.ndarray:
+        return np.vstack([super().entries(), np.zeros((1, self.inputs.model.natoms ** 2))])
+
+    @staticmethod
+    def eq4(matrix):
+        nsub = int(round(np.sqrt(matrix.shape[-1] - 1)))
+        return matrix[..., :-1].reshape(matrix.shape[:-1] + (nsub, nsub))
+
+    def to_matrix(self, per_pair):
+        lam = super().to_matrix(per_pair[..., :-1])
+        lam = lam.reshape(lam.shape[:-2] + (-1,))
+        p = 0.25 * (-1.0 if self.swap else 1.0) * per_pair[..., -1:]
+        return np.concatenate([lam, p], axis=-1)
 
 
 def _eq4_terms(layout: _Contracted, names, resolved: bool = False) -> dict:
@@ -458,12 +551,20 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
 
     ``bond_cache``: a dict to share between calls with the same model, ω and q on other k-grids (the vertices' bond
     coefficients depend on q, not on k; numeric/apps/scan.py passes one per q for its two grids)."""
-    q = np.asarray(q, float)
-    names = ("theta1_split", "theta2", "theta3")                                    # the eq4 functions called …
-    pieces = sum((JOINT.get(n, (n,)) for n in names), ())                           # … and the pieces they return
-    rates_list = list(rates_list)
     if resolved and resonances:
         raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
+    terms, diagnostics = _both_terms(problem, omega, q, rates_list, _Contracted, resolved, resonances, bond_cache)
+    return _assemble(terms, diagnostics, len(list(rates_list)), split, resonances)
+
+
+EQ4_NAMES = ("theta1_split", "theta2", "theta3")                                   # the eq4 functions called …
+EQ4_PIECES = sum((JOINT.get(n, (n,)) for n in EQ4_NAMES), ())                       # … and the pieces they return
+
+
+def _both_terms(problem, omega, q, rates_list, layout_type, resolved, resonances, bond_cache):
+    """Eq. (4)'s (ω, q) and swapped (−ω, −q) terms on the layout ``layout_type``: ({piece: (matrix, size)} of each,
+    the resonance treatment's diagnostics)."""
+    q = np.asarray(q, float)
     if resonances:
         from .resonance import pole_part_correction         # kept out of the plain path's imports
     terms, diagnostics = [], []
@@ -472,20 +573,27 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
         inp.omega = sign * omega
         if bond_cache is not None:
             inp._phis = bond_cache.setdefault(sign, inp._phis)
-        layout = _Contracted(inp, swap, rates_list)
-        terms.append(_eq4_terms(layout, names, resolved))
+        layout = layout_type(inp, swap, list(rates_list))
+        terms.append(_eq4_terms(layout, EQ4_NAMES, resolved))
         if resonances:
-            scale = np.abs(terms[-1]["theta2"][0]).max(axis=(1, 2)) / 0.25     # undo to_matrix's ¼
+            theta2 = layout.eq4(terms[-1]["theta2"][0])
+            scale = np.abs(theta2).max(axis=(-2, -1)) / 0.25                      # undo to_matrix's ¼
             corr, info = pole_part_correction(layout, scale)
             if np.ndim(corr):                     # 0.0 when no triangle needed the treatment
                 terms[-1]["theta2"] = (terms[-1]["theta2"][0] + layout.to_matrix(corr.sum(axis=1)),
                                        terms[-1]["theta2"][1])
             diagnostics.append(info)
+    return terms, diagnostics
+
+
+def _assemble(terms, diagnostics, nset, split, resonances, contract=lambda m: m) -> list:
+    """One dict per damping set (:func:`lambda_generated`'s keys) from the two terms; ``contract`` maps each term's
+    matrix to Eq. (4)'s (nsub, nsub)."""
     plus, minus = terms
     results = []
-    for s in range(len(rates_list)):
-        contracted = {n: plus[n][0][s] + minus[n][0][s] for n in pieces}
-        size = {n: plus[n][1] for n in pieces}
+    for s in range(nset):
+        contracted = {n: contract(plus[n][0][s] + minus[n][0][s]) for n in EQ4_PIECES}
+        size = {n: plus[n][1] for n in EQ4_PIECES}
         contracted["theta1"] = sum(contracted[n] for n in JOINT["theta1_split"])
         size["theta1"] = float("nan")
         by_term = {n: contracted[n] for n in ("theta1", "theta2", "theta3")}
@@ -499,3 +607,37 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
             out["resonances"] = diagnostics
         results.append(out)
     return results
+
+
+def lambda_tensor_generated(problem, omega, q, rates_list, *, split: bool = True, resonances: bool = False,
+                            bond_cache: dict | None = None) -> list:
+    """:func:`lambda_generated_rates` from the whole tensor: the same kernels on every displacement pair (:class:`_Whole`).
+
+    Returns one dict per damping set with :func:`lambda_generated`'s keys (Eq. 4's Λ and its split, the ε_{k₁k₂}
+    contraction of the tensor: equal to :func:`lambda_generated_rates` to rounding) and "tensor": the same keys for
+    T^{ab}_{k₁k₂}, shape (nsub, 2, nsub, 2) — "Lambda" is ``numeric.response.direct.lambda_tensor`` (Λ's combination
+    of routes), "adiabatic" and "nonadiabatic" its exact split (CONVENTIONS.md §1.2, applied before the contraction).
+    The moment of a mode from it is ``numeric.response.moment.tensor_mode_moments`` (CONVENTIONS.md §5, "the whole
+    moment"). Costs about twice the kernel evaluations of :func:`lambda_generated_rates` (CHANGELOG.md)."""
+    terms, diagnostics = _both_terms(problem, omega, q, rates_list, _Whole, False, resonances, bond_cache)
+    nset = len(list(rates_list))
+    eq4 = _assemble(terms, diagnostics, nset, split, resonances, contract=_Whole.eq4)
+    for out, tensor in zip(eq4, _assemble(terms, diagnostics, nset, split, False)):
+        out["tensor"] = tensor
+    return eq4
+
+
+def lambda_projected_rates(problem, omega, q, rates_list, w, *, resonances: bool = False,
+                           bond_cache: dict | None = None) -> list:
+    """:func:`lambda_generated_rates` (split included) and the whole tensor projected on one mode, w = e/√M
+    (``numeric.response.moment.mass_weighted``), in one pass (:class:`_Projected`): out[s]["projected"] = {"Lambda",
+    "adiabatic", "nonadiabatic"} of p = Σ T^{ab}_{ij} w^a_i w^{b*}_j, whose ``whole_from_projection`` is the whole
+    moment (CONVENTIONS.md §5). Equal to :func:`lambda_tensor_generated` contracted with w, to rounding; the scans'
+    route (one branch per q)."""
+    layout = partial(_Projected, w=w)
+    terms, diagnostics = _both_terms(problem, omega, q, rates_list, layout, False, resonances, bond_cache)
+    nset = len(list(rates_list))
+    eq4 = _assemble(terms, diagnostics, nset, True, resonances, contract=_Projected.eq4)
+    for out, projected in zip(eq4, _assemble(terms, diagnostics, nset, True, False, contract=lambda m: m[..., -1])):
+        out["projected"] = projected
+    return eq4

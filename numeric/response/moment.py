@@ -45,18 +45,39 @@ def mode_moments(Lambda: np.ndarray, polarization: np.ndarray, masses_u) -> np.n
 
 
 def tensor_mode_moment(T: np.ndarray, polarization: np.ndarray, masses_u) -> float:
-    """m_ν from the whole tensor T^{ab}_{ij} of ``numeric.response.direct.lambda_tensor`` (Λ^{ab} = Σ_ij ε_ij T^{ab}_{ij}), in the
-    Hermitian limit (T(−q) = T(q)*): the Lagrangian B Σ 2T^{ab}_{ij} u^a_i(q) u̇^b_j(−q) + c.c. averages, for one phonon,
-    to B m with
+    """The real part of :func:`tensor_mode_moments` (in the Hermitian limit, where T's anti-Hermitian part is all of it,
+    the whole moment): m_ν = −2 Im Σ_{ab,ij} T^{ab}_{ij} e^a_i e^{b*}_j / √(M_a M_b). Units as :func:`mode_moment`."""
+    return float(tensor_mode_moments(T, polarization, masses_u).real)
 
-        m_ν = −2 Im Σ_{ab,ij} T^{ab}_{ij} e^a_i e^{b*}_j / √(M_a M_b),
 
-    which is :func:`mode_moment` when T = ½ Λ ε (q = Γ); away from Γ T has δ_ij and traceless parts that Eq. (4)'s Λ
-    drops (CONVENTIONS.md §8). Units as :func:`mode_moment`."""
-    e = np.asarray(polarization).reshape(-1, 2)
+def tensor_mode_moments(T: np.ndarray, polarization: np.ndarray, masses_u) -> np.ndarray:
+    """The whole moment of a mode (CONVENTIONS.md §5) from the tensor T^{ab}_{ij} (..., nsub, 2, nsub, 2) of
+    ``numeric.response.direct.lambda_tensor`` or ``numeric.response.fast.lambda_tensor_generated``
+    (Λ^{ab} = Σ_ij ε_ij T^{ab}_{ij}); complex array (...):
+
+        m̃_ν = 2i Σ_{ab,ij} T^{ab}_{ij} w^a_i w^{b*}_j,      w^a = e^a/√M_a.
+
+    In the Hermitian limit T is anti-Hermitian as a matrix in (a i), (b j) and m̃ is real: the Lagrangian
+    B Σ 2T^{ab}_{ij} u^a_i(q) u̇^b_j(−q) + c.c. averages, for one phonon, to B m̃. At finite damping the real part
+    (from T's anti-Hermitian part) is the moment, the field-linear shift of the mode's frequency, and the imaginary
+    part (from T's Hermitian part) a field-odd change of its damping, as for :func:`mode_moment`. With T = ½ Λ ε
+    (q = Γ, C3v) m̃ is :func:`mode_moment` whenever the sublattice amplitudes are relatively real (Re X_ab = 0: every
+    Γ mode of a two-atom crystal); otherwise they differ by −Σ_ab Im Λ^{[ab]} Re X_ab (§5). Away from Γ T has δ_ij and
+    traceless parts that Eq. (4)'s Λ drops (CONVENTIONS.md §8). Units as :func:`mode_moment`."""
+    w = mass_weighted(polarization, masses_u).reshape(-1, 2)
+    return whole_from_projection(np.einsum("...aibj,ai,bj->...", np.asarray(T), w, np.conj(w)))
+
+
+def mass_weighted(polarization: np.ndarray, masses_u) -> np.ndarray:
+    """w = e/√M (2 nsub,), component 2a + i, M in e = ħ = 1 units: what :func:`tensor_mode_moments` contracts T with."""
     M = np.asarray(masses_u, float) * AMU_IN_NATURAL_MASS
-    w = e / np.sqrt(M)[:, None]
-    return float(-2.0 * np.imag(np.einsum("aibj,ai,bj->", np.asarray(T), w, np.conj(w))))
+    return (np.asarray(polarization).reshape(-1, 2) / np.sqrt(M)[:, None]).reshape(-1)
+
+
+def whole_from_projection(p) -> np.ndarray:
+    """m̃ = 2i p from p = Σ T^{ab}_{ij} w^a_i w^{b*}_j (:func:`tensor_mode_moments`; the fast path folds w into the
+    vertices and evaluates p directly: ``numeric.response.fast.lambda_projected_rates``)."""
+    return 2j * np.asarray(p)
 
 
 def natural_moment_to_ev_per_tesla(m: float) -> float:

@@ -219,7 +219,7 @@ def _residues(layout, model, k, q, widths, n):
     R = _laurent(poles, exponents, coefficients, j)
     while len(R) > 1 and not np.any(R[-1]):
         R.pop()
-    return np.stack(np.broadcast_arrays(*R)), g[:, n], np.eye(model.natoms**2)[layout.owner]
+    return np.stack(np.broadcast_arrays(*R)), g[:, n], layout.entries()
 
 
 def _p2_nodes(tri, N):
