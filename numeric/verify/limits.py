@@ -1,5 +1,5 @@
 """The analytic limits of the verification ladder (CONVENTIONS.md §10), measured (``phonon-moment limits``):
-V5 (relaxation), V7 (adiabatic), V9 (K point).
+V5 (relaxation), V6 (particle–hole symmetry, Dirac limit), V7 (adiabatic), V9 (K point).
 
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
@@ -11,6 +11,9 @@ establishes, with the paper's printed claim beside it where they differ (CONVENT
 - V7: the correction λ(ω) − λ(0) in the adiabatic limit (η_n = 0, η_p → 0) at q = Γ on the t′ = 0.3 model (at t′ = 0 the
   adiabatic Λ at Γ vanishes, CONVENTIONS.md §5). Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at Γ the diagonal
   correction is O(ω²); the paper says "ω/ε₀". And λ at ω → 0 against the magnetic-supercell Born–Oppenheimer moment.
+- V6 (full table only, ~10 s of CPU): max|λ^SJ|/max|λ^SS| at q = K, t′ = 0, η_c = η_v as Δ/t → 0 at fixed ω/Δ and η/Δ;
+  the paper says the side jump vanishes with particle–hole symmetry, the lattice finds 1.85e-2 at the defaults, and the
+  ratio falls as (Δ/t)² (numeric/verify/dirac_check.py, CONVENTIONS.md §1.2).
 - V9: the derived K-point form (Eq. 10, generated/dirac_k.py) against the lattice skew integrand at q = K as Δ/t → 0 —
   present when ``derive`` has written it.
 
@@ -26,7 +29,7 @@ from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
 from ..model.phonons import Phonons, saito_graphene
-from .dirac_check import dirac_limit
+from .dirac_check import dirac_limit, v6_row
 
 V5_ETA_N = (1e-3, 1e-4, 1e-5, 1e-6)
 """η_n (eV) of the V5 fit at η_p = 0.05 eV. λ^NA follows the paper's δ = η_n/(2η_p + η_n) (Eq. 7, η_c = η_v = η_n), whose
@@ -143,5 +146,6 @@ def run_limits(nk: int = 24, quick: bool = False) -> list:
         rows.append(_row("V7 λ^A(ω→0) at K vs supercell modulated at K, rel. diff.", f"{r['relative_difference']:.2e}",
                          f"< {V7_BO:g}", r["relative_difference"] < V7_BO,
                          f"λ^A_AA: {r['generated_AA']:.6f} vs λ_BO,zz {r['born_oppenheimer_AA']:.6f} (L = 24)"))
+        rows.append(v6_row())
     rows.extend(dirac_limit())
     return rows
