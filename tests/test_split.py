@@ -25,6 +25,8 @@ V6_LATTICE = 1.85e-2      # V6's lattice finding (CONVENTIONS.md §1.2): max|λ^
 V6_LATTICE_REL = 0.01     # (measured 1.8461e-2)
 V6_SJ_FINITE = 0.1        # λ^SJ_AA changes by < this per halving of Δ (measured 5 %, 2 %); λ^SS_AA ratio 4 to this
                           # (measured 4.016, 4.004: O(Δ/t) corrections)
+PH_BROKEN = 1e-2          # (e) and (f) differ by more than this × their max at t′ = 0.3 eV (measured r_na 0.024,
+                          # r_swap 0.28; at t′ = 0 both are rounding)
 V6_BLOCH_SCALES = (0.25, 0.125)                         # Δ (eV) of the convention comparison
 V6_BLOCH_QUADRATURE = {"n_per_interval": 3, "n_edge": 8}  # coarse: both conventions on the same k-points
 V6_NO_PH = 1e-3           # V6 (CONVENTIONS.md §10): |λ^SJ| > V6_NO_PH max|λ^SS| with t′ ≠ 0
@@ -181,3 +183,20 @@ def test_V6_bloch_convention_moves_a_finite_piece_between_skew_and_side_jump():
 
 def test_V6_side_jump_is_present_without_particle_hole_symmetry():
     assert _side_jump_ratio(0.3, (0.04, 0.04, 0.04), "K") > V6_NO_PH
+
+
+def test_panels_e_f_with_particle_hole_symmetry_broken():
+    """Fig. 2 (e), (f) along Γ–K–M–Γ (top branch, nk = 24; numeric/verify/limits.py ``panels_e_f``, CONVENTIONS.md §11):
+    at t′ = 0 the panels coincide (r_ss = 0, r_sj = 2 exactly); at t′ = 0.3 eV they differ, the skew part is shared
+    (r_ss = 0.026 ≤ SHARED) but the side jump is not their difference: SJ_e ≈ +SJ_f (r_sj = 1.90), and the panels'
+    difference λ^NA_e − λ^NA_f is carried by the skew part (1.10 of it) more than by the side jump (0.30)."""
+    from numeric.apps.figure2 import PAPER_ETAS, SHARED
+    from numeric.verify.limits import PANEL_ETAS, panels_e_f
+
+    assert all(PANEL_ETAS[p] == PAPER_ETAS[p] for p in PANEL_ETAS)
+    sym = panels_e_f(0.0)
+    assert sym["r_ss"] <= ROUNDING and sym["r_swap"] <= ROUNDING and abs(sym["r_sj"] - 2) <= ROUNDING, sym
+    broken = panels_e_f(0.3)
+    assert broken["r_ss"] <= SHARED < broken["r_sj"], broken
+    assert broken["r_swap"] > PH_BROKEN and broken["r_na"] > PH_BROKEN, broken            # (e) ≠ (f) now
+    assert broken["side_jump_share_of_difference"] < broken["skew_scattering_share_of_difference"], broken

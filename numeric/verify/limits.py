@@ -121,6 +121,49 @@ def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
             "relative_difference": float(np.abs(lam - bo).max() / np.abs(bo).max())}
 
 
+PANEL_ETAS = {"e": (0.02, 0.02, 0.004), "f": (0.02, 0.004, 0.02)}
+"""(η_p, η_c, η_v) in eV of Fig. 2 (e) and (f) (CONVENTIONS.md §11; equal to numeric/apps/figure2.py's, tested)."""
+
+
+def panels_e_f(tprime: float = 0.3, nk: int = 24, n_per_segment: int = 4) -> dict:
+    """Fig. 2 (e), (f)'s "shared" measures on the top branch along Γ–K–M–Γ (CONVENTIONS.md §11), at ``tprime``.
+
+    r_ss = max|SS_e − SS_f| / max(max|SS_e|, max|SS_f|) ("the skew part is what they share") and
+    r_sj = max|SJ_e + SJ_f| / max(max|SJ_e|, max|SJ_f|) ("the side jump is their difference"), on the moments (μ_N) of
+    the exact split (fast path, uniform nk grid: λ^NA lives in the current route, which has no intraband resonances,
+    CONVENTIONS.md §7.1). Γ itself (the degenerate optical pair) is left out, as in figure2. Also r_na, the same
+    measure as r_ss on λ^NA, r_swap = max|SJ_e − SJ_f|/max|SJ| (0 when the panels coincide), and the shares of the
+    panels' difference λ^NA_e − λ^NA_f carried by the skew and side-jump parts, max|ΔSS|/max|ΔNA| and max|ΔSJ|/max|ΔNA|.
+    """
+    from ..model.brillouin import high_symmetry_path
+    from ..response.moment import mode_moments, to_nuclear_magnetons
+
+    model = honeycomb_model(tprime=tprime)
+    phonons = Phonons(model.lattice, saito_graphene())
+    qs = high_symmetry_path(model.lattice, n_per_segment=n_per_segment).k[1:-1]
+    pb = uniform_problem(model, nk, rates_from_paper(*PANEL_ETAS["e"]))
+    parts = ("skew_scattering", "side_jump", "nonadiabatic")
+    m = {p: {part: [] for part in parts} for p in PANEL_ETAS}
+    for q in qs:
+        energies, vectors = phonons.modes(q)
+        res = lambda_generated_rates(pb, energies[-1], q, [rates_from_paper(*e) for e in PANEL_ETAS.values()])
+        for p, r in zip(PANEL_ETAS, res):
+            for part in parts:
+                m[p][part].append(float(to_nuclear_magnetons(1.0) * mode_moments(r[part], vectors[:, -1],
+                                                                               phonons.force_constants.masses).real))
+    e, f = ({part: np.array(m[p][part]) for part in parts} for p in ("e", "f"))
+    big = {part: max(np.abs(e[part]).max(), np.abs(f[part]).max()) for part in parts}
+    return {"tprime": tprime, "nk": nk, "q_points": len(qs),
+            "r_ss": float(np.abs(e["skew_scattering"] - f["skew_scattering"]).max() / big["skew_scattering"]),
+            "r_sj": float(np.abs(e["side_jump"] + f["side_jump"]).max() / big["side_jump"]),
+            "r_swap": float(np.abs(e["side_jump"] - f["side_jump"]).max() / big["side_jump"]),
+            "r_na": float(np.abs(e["nonadiabatic"] - f["nonadiabatic"]).max() / big["nonadiabatic"]),
+            **{f"{part}_share_of_difference": float(np.abs(e[part] - f[part]).max()
+                                                    / max(np.abs(e["nonadiabatic"] - f["nonadiabatic"]).max(), 1e-300))
+               for part in ("skew_scattering", "side_jump")},
+            "max_abs_muN": {p: {part: float(np.abs(x[part]).max()) for part in parts} for p, x in (("e", e), ("f", f))}}
+
+
 def run_limits(nk: int = 24, quick: bool = False) -> list:
     """All rows of the ``limits`` table."""
     rows = []
