@@ -40,7 +40,7 @@ from itertools import product
 import numpy as np
 import sympy as sp
 
-from .density_matrix import DensityMatrixTemplate, eta_p, omega
+from .density_matrix import MOMENTUM, DensityMatrixTemplate, eta_p, omega
 
 # symbols of the K-point form (e = ħ = 1; energies in eV and lengths in Å in the generated code)
 a0 = sp.Symbol("a0", positive=True)             # bond length
@@ -235,7 +235,7 @@ def skew_kernel():
 
 
 def _laurent(term):
-    """(c₋₁, c₀): the s⁻¹ and s⁰ coefficients of a product of powers of expressions linear in s (none vanishes faster)."""
+    """(c₋₁, c₀): the s⁻¹ and s⁰ coefficients of a product of powers of polynomials in s."""
     order, regular = 0, []
     for f in sp.Mul.make_args(term):
         base, n = f.as_base_exp()
@@ -243,9 +243,10 @@ def _laurent(term):
             regular.append((f, 0, 0))
             continue
         b0 = base.subs(_s, 0)
-        if b0 == 0:
-            order += n
-            base = sp.expand(base / _s)
+        if b0 == 0:            # a polynomial in s (expand may have multiplied factors out): strip its lowest power
+            low = min(m[0] for m in sp.Poly(base, _s).monoms())
+            order += n * low
+            base = sp.expand(base / _s**low)
             b0 = base.subs(_s, 0)
         regular.append((b0**n, n, sp.diff(base, _s).subs(_s, 0) / b0))
     R0 = sp.Mul(*[r for r, _, _ in regular])
@@ -255,7 +256,31 @@ def _laurent(term):
         return R0, R0 * sum((n * lg for _, n, lg in regular if n), sp.Integer(0))
     if order > 0:
         return sp.Integer(0), sp.Integer(0)
-    raise RuntimeError(f"unexpected pole of order {-order} in the small-η expansion")
+    return _laurent_higher(term, -order)
+
+
+def _laurent_higher(term, pole):
+    """(c₋₁, c₀) of a term with a pole of order ``pole`` ≥ 2 in s; the coefficients of s⁻ᵖᵒˡᵉ … s⁻² are returned in
+    c₋₁'s place only if nonzero terms remain there (each must cancel within its monomial: :func:`_small_eta_limit`)."""
+    series = [sp.Integer(1)] + [sp.Integer(0)] * pole          # Taylor coefficients of s^pole × term, up to s^pole
+    for f in sp.Mul.make_args(term):
+        base, n = f.as_base_exp()
+        if not base.has(_s):
+            series = [c * f for c in series]
+            continue
+        coeffs = sp.Poly(base, _s).all_coeffs()[::-1]           # ascending powers
+        low = next(i for i, c in enumerate(coeffs) if c != 0)
+        b = coeffs[low:] + [sp.Integer(0)] * (pole + 1)
+        h = [sp.Integer(0)] + [b[i] / b[0] for i in range(1, pole + 1)]       # base = s^low b₀ (1 + h)
+        power = [sp.Integer(1)] + [sp.Integer(0)] * pole                      # (1 + h)^n, truncated
+        hk = [sp.Integer(1)] + [sp.Integer(0)] * pole
+        for k in range(1, pole + 1):
+            hk = [sum((hk[i] * h[j - i] for i in range(j + 1)), sp.Integer(0)) for j in range(pole + 1)]
+            power = [power[j] + sp.binomial(n, k) * hk[j] for j in range(pole + 1)]
+        power = [b[0]**n * c for c in power]
+        series = [sum((series[i] * power[j - i] for i in range(j + 1)), sp.Integer(0)) for j in range(pole + 1)]
+    poles = sum(series[:pole - 1], sp.Integer(0))                # s^-pole … s^-2: must cancel
+    return series[pole - 1] + poles, series[pole]
 
 
 def _small_eta_limit(expr, tpl, groups):
@@ -535,3 +560,182 @@ if __name__ == "__main__":     # pragma: no cover
     form = derive_k_point()
     for f in ("v_f", "m_c", "poles", "coupling", "valley_sum", "seconds"):
         print(f, getattr(form, f))
+
+
+# -- the adiabatic part λ^A at q = K (CONVENTIONS.md §1.4) --------------------------------------------------------------
+ADIABATIC_TERMS = (("theta1", "adiabatic", 1), ("theta2", None, 1), ("theta3", None, 2))
+"""(observable, split piece or None, weight): λ^A = (1/32) D[Θ¹_A + Θ² + 2Θ³] (CONVENTIONS.md §1.2, §4)."""
+
+
+@lru_cache(maxsize=None)
+def adiabatic_kernel():
+    """(template, Σ weight × ∂_{q₀ℓ}∂_ω element) of θ¹'s adiabatic piece, θ² and θ³: the kernels the generator prints."""
+    from .q0_expansion import split_q0_derivative, theta_q0_derivative
+
+    tpl = DensityMatrixTemplate(2)
+    total = sp.Integer(0)
+    for name, piece, weight in ADIABATIC_TERMS:
+        exprs = split_q0_derivative(tpl, name)[piece] if piece else theta_q0_derivative(tpl, name)
+        total += weight * exprs[3]
+    return tpl, total
+
+
+def _ends(fields, shift):
+    """(left, right) k-point indices a of the vertex ⟨k + a_L q|V_T|k + a_R q⟩."""
+    return shift[0], shift[0] - sum(MOMENTUM[f][0] for f in fields)
+
+
+def field_coefficient(bond: Bond, fields, comps, Q, q0s):
+    """φ(d) of the product of unit field amplitudes ``fields`` with components ``comps`` (c = 2·sublattice + axis for u
+    and w, the axis j for A): u at momentum Q["u"], w at Q["w"], A at q₀ (first order in q₀, equilibrium Peierls path).
+
+    The bond term is t(|d + u_i − u_j|) exp(−i ∫ A·dr) (numeric/model/tight_binding.py, CONVENTIONS.md §2), r_j = 0.
+    """
+    x = {f: sp.Symbol(f"x_{f}") for f in fields}
+    d = _dvec(bond)
+    u = sp.zeros(2, 1)
+    for f in fields:
+        if f == "A":
+            continue
+        c = comps[f]
+        plane = sp.cos((Q[f].T * d)[0]) + sp.I * sp.sin((Q[f].T * d)[0])      # e^{iQ·d} at r_i = d
+        u[c % 2] += x[f] * ((plane if bond.to == c // 2 else 0) - (1 if bond.frm == c // 2 else 0))
+    D = d + u
+    term = hopping(sp.sqrt((D.T * D)[0]), bond)
+    if "A" in fields:
+        s = sp.Symbol("s_path")
+        flux = x["A"] * d[comps["A"]] * sp.integrate(1 + sp.I * s * (q0s.T * d)[0], (s, 0, 1))
+        term = term * sp.exp(-sp.I * flux)
+    for f in fields:
+        term = sp.diff(term, x[f])
+    return term.subs({xx: 0 for xx in x.values()})
+
+
+def _component_keys(fields):
+    """Every assignment of components to the fields: u, w over c = 0…3, A over j = 0, 1."""
+    ranges = [range(2) if f == "A" else range(4) for f in fields]
+    return [dict(zip(fields, cs)) for cs in product(*ranges)]
+
+
+@lru_cache(maxsize=None)
+def _orbital_vertex(fields, point, sign, dq0):
+    """{components: orbital matrix} of V_T at k = ``point`` (a valley, p = 0) for the phonon q = sign·K: the vertex,
+    or with ``dq0`` = (ℓ, b) its q₀-rule derivative D = b ∂_{kℓ}V_T + ∂_{q₀ℓ}V_T|_φ (derive/q0_expansion.py)."""
+    q0s = sp.Matrix(sp.symbols("q0x q0y", real=True))
+    q = sign * valley_point("K")
+    Q = {"u": q, "w": -q - q0s}
+    at0 = {q0s[0]: 0, q0s[1]: 0}
+    k = sp.Matrix(point)
+    out = {}
+    for comps in _component_keys(fields):
+        key = tuple(sorted(comps.items()))
+        coef = lambda b, comps=comps: field_coefficient(b, fields, comps, Q, q0s)
+        if dq0 is None:
+            M = bloch(coef, k).subs(at0)
+        else:
+            l, bb = dq0
+            M = bb * bloch(coef, k, kderiv=l).subs(at0) if bb else sp.zeros(2, 2)
+            if "w" in fields or "A" in fields:
+                M = M + bloch(lambda b, comps=comps: sp.diff(field_coefficient(b, fields, comps, Q, q0s), q0s[l]),
+                              k).subs(at0)
+        out[key] = sp.ImmutableMatrix(M.applyfunc(sp.nsimplify))
+    return out
+
+
+def valley_kernel_general(kernel, tpl, valley, sign):
+    """A ∂_{q₀ℓ}∂_ω kernel at k = K_v + p for q = sign·K (insulator, T = 0, γ_n = 0, η_p → 0, leading order in Δ/t).
+
+    Returns (terms {monomial: coefficient}, values {symbol: function of the index dict → its band-basis value}). As in
+    :func:`valley_kernel`, one of k ± q lies in the other valley; vertices carrying a phonon that touch the point near Γ
+    are dropped (energy denominators ~3|t|).
+    """
+    Kv, q = valley_point(valley), sign * valley_point("K")
+    point = {a: Kv + a * q for a in (-1, 0, 1)}
+    near = {a: is_dirac_point(point[a]) for a in point}
+    if not near[0] or near[-1] == near[1]:
+        raise ValueError("exactly one of k ± q must lie in the other valley")
+    key = {a: tuple(point[a]) for a in point}
+    U = {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+    subs = {}
+    values = {}
+    for s_, (kind, data, index) in tpl.symbol_info.items():
+        if s_ not in kernel.free_symbols:
+            continue
+        n = index[0]
+        if kind == "occupation":
+            subs[s_] = 1 if n == VALENCE else 0
+        elif kind == "dfde":
+            subs[s_] = 0
+        elif kind == "energy":
+            subs[s_] = (-eps0 if n == VALENCE else eps0) if near[data[0]] else sp.Symbol(f"E{n}_far_{data[0]}")
+        elif kind == "velocity":
+            if not near[data[0]]:
+                subs[s_] = 0
+                continue
+            a, (n, m) = data[0], index
+            vel, _, _ = _current_matrices(key[a])
+            Ua = U[a]
+            values[s_] = (lambda Ua, n, m, vel: lambda idx: _light((dagger(Ua) * vel[idx["l"]] * Ua)[n, m]))(
+                Ua, n, m, vel)
+        elif kind in ("vertex", "dvertex"):
+            fields, shift = data
+            left, right = _ends(fields, shift)
+            if not (near[left] and near[right]):
+                subs[s_] = 0
+                continue
+            n, m = index
+            if kind == "vertex":
+                mats = _orbital_vertex(fields, key[left], sign, None)
+                values[s_] = (lambda mats, UL, UR, fields, n, m: lambda idx: _light(
+                    (dagger(UL) * mats[tuple(sorted((f, idx[f]) for f in fields))] * UR)[n, m]))(
+                    mats, U[left], U[right], fields, n, m)
+            else:
+                mats = {l: _orbital_vertex(fields, key[left], sign, (l, shift[1])) for l in range(2)}
+                values[s_] = (lambda mats, UL, UR, fields, n, m: lambda idx: _light(
+                    (dagger(UL) * mats[idx["l"]][tuple(sorted((f, idx[f]) for f in fields))] * UR)[n, m]))(
+                    mats, U[left], U[right], fields, n, m)
+    K2 = kernel.xreplace(subs).xreplace({tpl.gamma(0): 0, tpl.gamma(1): 0})   # f′ = 0 first: f′/(2γ) → 0
+    if K2.has(sp.nan, sp.zoo):
+        raise RuntimeError("the Hermitian limit γ_n = 0 is singular")
+    groups = [s_ for s_ in K2.free_symbols if s_ in values]
+    K3 = _small_eta_limit(K2, tpl, groups)
+    terms = {}
+    for term in sp.Add.make_args(sp.expand(K3)):
+        c, mono = term.as_independent(*groups, as_Add=False)
+        terms[mono] = terms.get(mono, 0) + c
+    return terms, values
+
+
+def _contract_general(terms, values, tpl, swap):
+    """Σ ε_{ℓj} ε_{k₁k₂} of the kernel for each sublattice pair (a, b) (Eq. 4's contraction); ``swap``: u carries
+    (b, k₂) and w carries (a, k₁)."""
+    out = [[sp.Integer(0)] * 2 for _ in range(2)]
+    for mono, coef in terms.items():
+        factors = []
+        for f in sp.Mul.make_args(mono):
+            base, e = f.as_base_exp()
+            if e != 1:
+                raise RuntimeError(f"unexpected power in {mono}")
+            factors.append(values[base])
+        for a, b in product(range(2), repeat=2):
+            acc = sp.Integer(0)
+            for (l, j), (k1, k2) in product(((0, 1), (1, 0)), repeat=2):
+                sgn = LEVI_CIVITA[l][j] * LEVI_CIVITA[k1][k2]
+                cu, cw = (2 * b + k2, 2 * a + k1) if swap else (2 * a + k1, 2 * b + k2)
+                idx = {"l": l, "A": j, "u": cu, "w": cw}
+                prod_ = sp.Integer(sgn)
+                for val in factors:
+                    prod_ = _light(prod_ * val(idx))
+                acc += prod_
+            out[a][b] += coef * acc
+    return sp.Matrix(2, 2, lambda a, b: out[a][b])
+
+
+@lru_cache(maxsize=None)
+def adiabatic_valley_lambda(valley):
+    """λ^A's Λ^{ab} of the k-point K_v + p, both terms of Eq. (4), γ_n = 0, η_p → 0, leading order in Δ/t:
+    (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, K) − K_{ℓk,(b k₂),(a k₁)}(−ω, −K)], K = Θ¹_A + Θ² + 2Θ³'s kernel."""
+    tpl, kernel = adiabatic_kernel()
+    plus = _contract_general(*valley_kernel_general(kernel, tpl, valley, 1), tpl, swap=False)
+    minus = _contract_general(*valley_kernel_general(kernel, tpl, valley, -1), tpl, swap=True).xreplace({omega: -omega})
+    return ((plus - minus) / 32).applyfunc(lambda e: sp.factor(sp.cancel(_heavy(e))))
