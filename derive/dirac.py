@@ -710,32 +710,120 @@ def _contract_general(terms, values, tpl, swap):
     """Σ ε_{ℓj} ε_{k₁k₂} of the kernel for each sublattice pair (a, b) (Eq. 4's contraction); ``swap``: u carries
     (b, k₂) and w carries (a, k₁)."""
     out = [[sp.Integer(0)] * 2 for _ in range(2)]
+    cache = {}
+
+    def value(symbol, idx):
+        key = (symbol, tuple(sorted(idx.items())))
+        if key not in cache:
+            cache[key] = values[symbol](idx)
+        return cache[key]
+
     for mono, coef in terms.items():
         factors = []
         for f in sp.Mul.make_args(mono):
             base, e = f.as_base_exp()
             if e != 1:
                 raise RuntimeError(f"unexpected power in {mono}")
-            factors.append(values[base])
+            factors.append(base)
         for a, b in product(range(2), repeat=2):
             acc = sp.Integer(0)
             for (l, j), (k1, k2) in product(((0, 1), (1, 0)), repeat=2):
-                sgn = LEVI_CIVITA[l][j] * LEVI_CIVITA[k1][k2]
                 cu, cw = (2 * b + k2, 2 * a + k1) if swap else (2 * a + k1, 2 * b + k2)
                 idx = {"l": l, "A": j, "u": cu, "w": cw}
-                prod_ = sp.Integer(sgn)
-                for val in factors:
-                    prod_ = _light(prod_ * val(idx))
-                acc += prod_
-            out[a][b] += coef * acc
+                acc += LEVI_CIVITA[l][j] * LEVI_CIVITA[k1][k2] * sp.Mul(*[value(f, idx) for f in factors])
+            out[a][b] += coef * _light(acc)
     return sp.Matrix(2, 2, lambda a, b: out[a][b])
+
+
+_order = sp.Symbol("lambda_s", positive=True)     # scale of ε₀, Δ, ω, p at fixed t: the Dirac limit is λ_s → 0
+
+
+def leading_order(expr):
+    """(leading term, its power of λ_s) of ``expr`` under ε₀, Δ, ω, z → λ_s (ε₀, Δ, ω, z) at fixed t, a₀, β: the
+    Dirac limit Δ/t → 0. The valley expansion is complete at the leading order only (CONVENTIONS.md §1.4)."""
+    scaled = sp.together(expr.xreplace({eps0: _order * eps0, Delta: _order * Delta, omega: _order * omega,
+                                        z: _order * z}))
+    num, den = sp.fraction(scaled)
+    lows = []
+    for part in (num, den):
+        poly = sp.Poly(sp.expand(part), _order)
+        low = min(m[0] for m in poly.monoms())
+        lows.append((low, poly.coeff_monomial(_order**low)))
+    if lows[0][1] == 0:
+        return sp.Integer(0), None
+    return sp.factor(lows[0][1] / lows[1][1]), lows[0][0] - lows[1][0]
 
 
 @lru_cache(maxsize=None)
 def adiabatic_valley_lambda(valley):
+    """Leading order in Δ/t of :func:`adiabatic_valley_full`: diag(λ_A, −λ_A), checked (the off-diagonal and the
+    traceful parts are of higher order in Δ/t)."""
+    full = adiabatic_valley_full(valley)
+    lead = [[leading_order(full[a, b]) for b in range(2)] for a in range(2)]
+    order = lead[0][0][1]
+    if lead[1][1][1] != order or sp.cancel(lead[0][0][0] + lead[1][1][0]) != 0:
+        raise RuntimeError(f"valley {valley}: the leading λ^A is not diag(λ, −λ)")
+    for a, b in ((0, 1), (1, 0)):
+        if lead[a][b][1] is not None and lead[a][b][1] <= order:
+            raise RuntimeError(f"valley {valley}: Λ^{a}{b} is not of higher order")
+    return sp.Matrix([[lead[0][0][0], 0], [0, -lead[0][0][0]]]), order
+
+
+@lru_cache(maxsize=None)
+def adiabatic_valley_full(valley):
     """λ^A's Λ^{ab} of the k-point K_v + p, both terms of Eq. (4), γ_n = 0, η_p → 0, leading order in Δ/t:
     (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, K) − K_{ℓk,(b k₂),(a k₁)}(−ω, −K)], K = Θ¹_A + Θ² + 2Θ³'s kernel."""
     tpl, kernel = adiabatic_kernel()
     plus = _contract_general(*valley_kernel_general(kernel, tpl, valley, 1), tpl, swap=False)
     minus = _contract_general(*valley_kernel_general(kernel, tpl, valley, -1), tpl, swap=True).xreplace({omega: -omega})
     return ((plus - minus) / 32).applyfunc(lambda e: sp.factor(sp.cancel(_heavy(e))))
+
+
+x_ratio = sp.Symbol("x", positive=True)          # ω/Δ of the zone-integrated form (x < 2: below the gap)
+
+
+def cell_area():
+    """Area of the primitive cell in units of a₀², read as data from numeric.model.honeycomb's default model (exact)."""
+    from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
+
+    par = HoneycombParameters()
+    return _exact(honeycomb_model(par).lattice.cell_area, par.a0**2)
+
+
+@dataclass(frozen=True)
+class AdiabaticForm:
+    """The derived K-point form of the adiabatic part λ^A (see :func:`derive_adiabatic_k_point`)."""
+
+    per_valley: dict             # valley → 2×2 Λ^{ab}_A per k-point K_v + p, leading order in Δ/t
+    order: int                   # power of the Dirac scale (Δ, ε₀, ω, p ∝ λ_s) of the per-k-point form
+    zone: sp.Expr                # λ^A_AA = (1/N_k) Σ_k over both valleys, a function of x = ω/Δ, Δ, t, β
+    exponent: int                # power of Δ in ``zone`` at fixed x: λ^A ∝ Δ^exponent
+    seconds: float               # wall time of the derivation (not printed into generated/)
+
+
+def derive_adiabatic_k_point() -> AdiabaticForm:
+    """Derive the Dirac-limit form of λ^A at q = K (γ_n = 0, η_p → 0, insulator at T = 0) from the lattice model.
+
+    Per k-point K_v + p: Λ^{ab}_A = diag(λ_A, −λ_A) at leading order in Δ/t (:func:`adiabatic_valley_lambda`); summed
+    over the zone with the per-cell measure (1/N_k) Σ_k = A_cell/(2π)² ∫ d²p and d²p = 2π ε₀ dε₀/v_f² (isotropic),
+    λ^A = A_cell/(2π v_f²) ∫_Δ^∞ ε₀ (λ_K + λ_K′) dε₀, a function of ω/Δ times Δ^exponent.
+    """
+    import time
+
+    start = time.perf_counter()
+    per_valley, orders = {}, set()
+    for v in VALLEYS:
+        per_valley[v], order = adiabatic_valley_lambda(v)
+        orders.add(order)
+    if len(orders) != 1:
+        raise RuntimeError(f"the valleys have different orders: {orders}")
+    y = sp.Symbol("y", positive=True)                            # ε₀/Δ
+    density = sum((per_valley[v][0, 0] for v in VALLEYS), sp.Integer(0)) * eps0
+    density = sp.cancel(density.xreplace({eps0: y * Delta, omega: x_ratio * Delta}) * Delta)   # dε₀ = Δ dy
+    integral = sp.integrate(sp.apart(density, y), (y, 1, sp.oo))
+    vf = dirac_velocity()
+    zone = sp.factor(sp.simplify(cell_area() * a0**2 / (2 * sp.pi * vf**2) * integral).subs(sp.Abs(t)**2, t**2))
+    exponent = sp.Poly(sp.fraction(zone)[0], Delta).degree() - sp.Poly(sp.fraction(zone)[1], Delta).degree()
+    if zone.has(eps0, omega, a0):
+        raise RuntimeError(f"unexpected zone-integrated form {zone}")
+    return AdiabaticForm(per_valley, orders.pop(), zone, exponent, time.perf_counter() - start)
