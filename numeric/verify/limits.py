@@ -14,6 +14,8 @@ establishes, with the paper's printed claim beside it where they differ (CONVENT
 - V6 (full table only, ~10 s of CPU): max|λ^SJ|/max|λ^SS| at q = K, t′ = 0, η_c = η_v as Δ/t → 0 at fixed ω/Δ and η/Δ;
   the paper says the side jump vanishes with particle–hole symmetry, the lattice finds 1.85e-2 at the defaults, and the
   ratio falls as (Δ/t)² (numeric/verify/dirac_check.py, CONVENTIONS.md §1.2).
+- V11 (full table only; shares V6's k-points and band data): the zone-integrated λ^A at q = K (γ_n = 0) against the
+  derived Dirac form of generated/dirac_k.py (``adiabatic_zone``, ∝ Δ⁻² at fixed ω/Δ): measured against derived exponent.
 - V9: the derived K-point form (Eq. 10, generated/dirac_k.py) against the lattice skew integrand at q = K as Δ/t → 0 —
   present when ``derive`` has written it.
 
@@ -29,7 +31,7 @@ from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
 from ..model.phonons import Phonons, saito_graphene
-from .dirac_check import dirac_limit, v6_row
+from .dirac_check import dirac_limit, v6_row, v11_row
 
 V5_ETA_N = (1e-3, 1e-4, 1e-5, 1e-6)
 """η_n (eV) of the V5 fit at η_p = 0.05 eV. λ^NA follows the paper's δ = η_n/(2η_p + η_n) (Eq. 7, η_c = η_v = η_n), whose
@@ -191,4 +193,6 @@ def run_limits(nk: int = 24, quick: bool = False) -> list:
                          f"λ^A_AA: {r['generated_AA']:.6f} vs λ_BO,zz {r['born_oppenheimer_AA']:.6f} (L = 24)"))
         rows.append(v6_row())
     rows.extend(dirac_limit())
+    if not quick:
+        rows.append(v11_row())
     return rows
