@@ -365,6 +365,29 @@ def _eigenvectors_at(point):
     return U
 
 
+def _valley_points(valley, sign):
+    """(near, key, U) for k = K_v + a·q, a = −1, 0, 1, q = sign·K: whether each lies at a Dirac point, its exact
+    coordinates, and the Dirac eigenvectors there; exactly one of k ± q must lie in the other valley."""
+    Kv, q = valley_point(valley), sign * valley_point("K")
+    point = {a: Kv + a * q for a in (-1, 0, 1)}
+    near = {a: is_dirac_point(point[a]) for a in point}
+    if not near[0] or near[-1] == near[1]:
+        raise ValueError("exactly one of k ± q must lie in the other valley")
+    key = {a: tuple(point[a]) for a in point}
+    return near, key, {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+
+
+def _band_value(kind, data, n, near):
+    """Insulator at T = 0: f = 1 (valence), 0; f′ = 0; ε = ∓ε₀ at a valley, a symbol far from it; None for other kinds."""
+    if kind == "occupation":
+        return 1 if n == VALENCE else 0
+    if kind == "dfde":
+        return 0
+    if kind == "energy":
+        return (-eps0 if n == VALENCE else eps0) if near[data[0]] else sp.Symbol(f"E{n}_far_{data[0]}")
+    return None
+
+
 def valley_kernel(valley, sign):
     """The skew kernel at k = K_v + p for the phonon momentum q = sign·K, insulator, small η, leading order in Δ/t.
 
@@ -373,24 +396,16 @@ def valley_kernel(valley, sign):
     over ℓ for v, over j for V_A and [ℓ][j] for D_A (functions of ε₀, Δ, t, a₀, β and z = p_x + i p_y).
     """
     tpl, K = skew_kernel()
-    Kv, q = valley_point(valley), sign * valley_point("K")
-    point = {a: Kv + a * q for a in (-1, 0, 1)}
-    near = {a: is_dirac_point(point[a]) for a in point}
-    if not near[0] or near[-1] == near[1]:
-        raise ValueError("exactly one of k ± q must lie in the other valley")
-    key = {a: tuple(point[a]) for a in point}
-    U = {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+    near, key, U = _valley_points(valley, sign)
+    q = sign * valley_point("K")
 
     subs = {}
     for s_, (kind, data, index) in tpl.symbol_info.items():
         if s_ not in K.free_symbols:
             continue
-        n = index[0]
-        if kind == "occupation":
-            subs[s_] = 1 if n == VALENCE else 0
-        elif kind == "energy":
-            a = data[0]
-            subs[s_] = (-eps0 if n == VALENCE else eps0) if near[a] else sp.Symbol(f"E{n}_far_{a}")
+        band = _band_value(kind, data, index[0], near)
+        if band is not None:
+            subs[s_] = band
         elif kind == "vertex" and data[0] != ("A",):
             (field,), (a, _) = data
             b = a - 1 if field == "u" else a + 1
@@ -649,25 +664,15 @@ def valley_kernel_general(kernel, tpl, valley, sign):
     :func:`valley_kernel`, one of k ± q lies in the other valley; vertices carrying a phonon that touch the point near Γ
     are dropped (energy denominators ~3|t|).
     """
-    Kv, q = valley_point(valley), sign * valley_point("K")
-    point = {a: Kv + a * q for a in (-1, 0, 1)}
-    near = {a: is_dirac_point(point[a]) for a in point}
-    if not near[0] or near[-1] == near[1]:
-        raise ValueError("exactly one of k ± q must lie in the other valley")
-    key = {a: tuple(point[a]) for a in point}
-    U = {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+    near, key, U = _valley_points(valley, sign)
     subs = {}
     values = {}
     for s_, (kind, data, index) in tpl.symbol_info.items():
         if s_ not in kernel.free_symbols:
             continue
-        n = index[0]
-        if kind == "occupation":
-            subs[s_] = 1 if n == VALENCE else 0
-        elif kind == "dfde":
-            subs[s_] = 0
-        elif kind == "energy":
-            subs[s_] = (-eps0 if n == VALENCE else eps0) if near[data[0]] else sp.Symbol(f"E{n}_far_{data[0]}")
+        band = _band_value(kind, data, index[0], near)
+        if band is not None:
+            subs[s_] = band
         elif kind == "velocity":
             if not near[data[0]]:
                 subs[s_] = 0

@@ -45,18 +45,14 @@ def dirac_module(form, adiabatic) -> str:
     tpl, _ = dirac.skew_kernel()
     extra = [(s.name, "parameter", None, {s: None}) for s in (dirac.eps0, dirac.Delta, dirac.t, dirac.a0, dirac.beta)]
     functions = []
-    for v in dirac.VALLEYS:
-        L = form.per_valley[v]
-        name = f"skew_scattering_{v}"
-        src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
-                                            VALLEY_DOC[v] + "\n\n" + ARG_DOC, extra)
-        functions.append((name, src, desc))
-    for v in dirac.VALLEYS:
-        L = adiabatic.per_valley[v]
-        name = f"adiabatic_{v}"
-        src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
-                                            ADIABATIC_DOC[v] + "\n\n" + ADIABATIC_ARG_DOC, extra)
-        functions.append((name, src, desc))
+    for prefix, derived, docs, args in (("skew_scattering", form, VALLEY_DOC, ARG_DOC),
+                                        ("adiabatic", adiabatic, ADIABATIC_DOC, ADIABATIC_ARG_DOC)):
+        for v in dirac.VALLEYS:
+            L = derived.per_valley[v]
+            name = f"{prefix}_{v}"
+            src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
+                                                docs[v] + "\n\n" + args, extra)
+            functions.append((name, src, desc))
     zone = adiabatic.zone.xreplace({dirac.x_ratio: dirac.omega / dirac.Delta})
     src, desc = codegen.function_source("adiabatic_zone", [zone], tpl, ZONE_DOC, extra)
     functions.append(("adiabatic_zone", src, desc))
