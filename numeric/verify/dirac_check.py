@@ -6,8 +6,9 @@
   k-point K_τ + p of unit weight. The relative error must fall as (Δ/t)¹: the fitted exponent is reported.
 - V6 in the Dirac limit: the zone-integrated side jump against the skew term at q = K, t′ = 0, η_c = η_v, as Δ/t → 0 at
   fixed ω/Δ and η/Δ, on :func:`valley_quadrature` (a grid graded toward the valleys on the Dirac scale Δ/v_f).
-- Fig. 2 (e), (f) without particle–hole symmetry (t′ ≠ 0): :func:`panels_e_f`, the two "shared" measures of
-  numeric/apps/figure2.py on the top branch along Γ–K–M–Γ.
+- V11: the adiabatic part λ^A at q = K (γ_n = 0) on the same quadrature, against the derived Dirac form
+  (generated/dirac_k.py ``adiabatic_zone``, ∝ Δ⁻²); its per-k-point form against the lattice integrand as V9 does
+  (:func:`relative_errors` with ``part="adiabatic"``).
 """
 
 from __future__ import annotations
