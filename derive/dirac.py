@@ -40,7 +40,7 @@ from itertools import product
 import numpy as np
 import sympy as sp
 
-from .density_matrix import DensityMatrixTemplate, eta_p, omega
+from .density_matrix import MOMENTUM, DensityMatrixTemplate, eta_p, omega
 
 # symbols of the K-point form (e = ħ = 1; energies in eV and lengths in Å in the generated code)
 a0 = sp.Symbol("a0", positive=True)             # bond length
@@ -235,7 +235,7 @@ def skew_kernel():
 
 
 def _laurent(term):
-    """(c₋₁, c₀): the s⁻¹ and s⁰ coefficients of a product of powers of expressions linear in s (none vanishes faster)."""
+    """(c₋₁, c₀): the s⁻¹ and s⁰ coefficients of a product of powers of polynomials in s."""
     order, regular = 0, []
     for f in sp.Mul.make_args(term):
         base, n = f.as_base_exp()
@@ -243,9 +243,10 @@ def _laurent(term):
             regular.append((f, 0, 0))
             continue
         b0 = base.subs(_s, 0)
-        if b0 == 0:
-            order += n
-            base = sp.expand(base / _s)
+        if b0 == 0:            # a polynomial in s (expand may have multiplied factors out): strip its lowest power
+            low = min(m[0] for m in sp.Poly(base, _s).monoms())
+            order += n * low
+            base = sp.expand(base / _s**low)
             b0 = base.subs(_s, 0)
         regular.append((b0**n, n, sp.diff(base, _s).subs(_s, 0) / b0))
     R0 = sp.Mul(*[r for r, _, _ in regular])
@@ -255,7 +256,31 @@ def _laurent(term):
         return R0, R0 * sum((n * lg for _, n, lg in regular if n), sp.Integer(0))
     if order > 0:
         return sp.Integer(0), sp.Integer(0)
-    raise RuntimeError(f"unexpected pole of order {-order} in the small-η expansion")
+    return _laurent_higher(term, -order)
+
+
+def _laurent_higher(term, pole):
+    """(c₋₁, c₀) of a term with a pole of order ``pole`` ≥ 2 in s; the coefficients of s⁻ᵖᵒˡᵉ … s⁻² are returned in
+    c₋₁'s place only if nonzero terms remain there (each must cancel within its monomial: :func:`_small_eta_limit`)."""
+    series = [sp.Integer(1)] + [sp.Integer(0)] * pole          # Taylor coefficients of s^pole × term, up to s^pole
+    for f in sp.Mul.make_args(term):
+        base, n = f.as_base_exp()
+        if not base.has(_s):
+            series = [c * f for c in series]
+            continue
+        coeffs = sp.Poly(base, _s).all_coeffs()[::-1]           # ascending powers
+        low = next(i for i, c in enumerate(coeffs) if c != 0)
+        b = coeffs[low:] + [sp.Integer(0)] * (pole + 1)
+        h = [sp.Integer(0)] + [b[i] / b[0] for i in range(1, pole + 1)]       # base = s^low b₀ (1 + h)
+        power = [sp.Integer(1)] + [sp.Integer(0)] * pole                      # (1 + h)^n, truncated
+        hk = [sp.Integer(1)] + [sp.Integer(0)] * pole
+        for k in range(1, pole + 1):
+            hk = [sum((hk[i] * h[j - i] for i in range(j + 1)), sp.Integer(0)) for j in range(pole + 1)]
+            power = [power[j] + sp.binomial(n, k) * hk[j] for j in range(pole + 1)]
+        power = [b[0]**n * c for c in power]
+        series = [sum((series[i] * power[j - i] for i in range(j + 1)), sp.Integer(0)) for j in range(pole + 1)]
+    poles = sum(series[:pole - 1], sp.Integer(0))                # s^-pole … s^-2: must cancel
+    return series[pole - 1] + poles, series[pole]
 
 
 def _small_eta_limit(expr, tpl, groups):
@@ -340,6 +365,29 @@ def _eigenvectors_at(point):
     return U
 
 
+def _valley_points(valley, sign):
+    """(near, key, U) for k = K_v + a·q, a = −1, 0, 1, q = sign·K: whether each lies at a Dirac point, its exact
+    coordinates, and the Dirac eigenvectors there; exactly one of k ± q must lie in the other valley."""
+    Kv, q = valley_point(valley), sign * valley_point("K")
+    point = {a: Kv + a * q for a in (-1, 0, 1)}
+    near = {a: is_dirac_point(point[a]) for a in point}
+    if not near[0] or near[-1] == near[1]:
+        raise ValueError("exactly one of k ± q must lie in the other valley")
+    key = {a: tuple(point[a]) for a in point}
+    return near, key, {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+
+
+def _band_value(kind, data, n, near):
+    """Insulator at T = 0: f = 1 (valence), 0; f′ = 0; ε = ∓ε₀ at a valley, a symbol far from it; None for other kinds."""
+    if kind == "occupation":
+        return 1 if n == VALENCE else 0
+    if kind == "dfde":
+        return 0
+    if kind == "energy":
+        return (-eps0 if n == VALENCE else eps0) if near[data[0]] else sp.Symbol(f"E{n}_far_{data[0]}")
+    return None
+
+
 def valley_kernel(valley, sign):
     """The skew kernel at k = K_v + p for the phonon momentum q = sign·K, insulator, small η, leading order in Δ/t.
 
@@ -348,24 +396,16 @@ def valley_kernel(valley, sign):
     over ℓ for v, over j for V_A and [ℓ][j] for D_A (functions of ε₀, Δ, t, a₀, β and z = p_x + i p_y).
     """
     tpl, K = skew_kernel()
-    Kv, q = valley_point(valley), sign * valley_point("K")
-    point = {a: Kv + a * q for a in (-1, 0, 1)}
-    near = {a: is_dirac_point(point[a]) for a in point}
-    if not near[0] or near[-1] == near[1]:
-        raise ValueError("exactly one of k ± q must lie in the other valley")
-    key = {a: tuple(point[a]) for a in point}
-    U = {a: _eigenvectors_at(key[a]) for a in point if near[a]}
+    near, key, U = _valley_points(valley, sign)
+    q = sign * valley_point("K")
 
     subs = {}
     for s_, (kind, data, index) in tpl.symbol_info.items():
         if s_ not in K.free_symbols:
             continue
-        n = index[0]
-        if kind == "occupation":
-            subs[s_] = 1 if n == VALENCE else 0
-        elif kind == "energy":
-            a = data[0]
-            subs[s_] = (-eps0 if n == VALENCE else eps0) if near[a] else sp.Symbol(f"E{n}_far_{a}")
+        band = _band_value(kind, data, index[0], near)
+        if band is not None:
+            subs[s_] = band
         elif kind == "vertex" and data[0] != ("A",):
             (field,), (a, _) = data
             b = a - 1 if field == "u" else a + 1
@@ -535,3 +575,260 @@ if __name__ == "__main__":     # pragma: no cover
     form = derive_k_point()
     for f in ("v_f", "m_c", "poles", "coupling", "valley_sum", "seconds"):
         print(f, getattr(form, f))
+
+
+# -- the adiabatic part λ^A at q = K (CONVENTIONS.md §1.4) --------------------------------------------------------------
+ADIABATIC_TERMS = (("theta1", "adiabatic", 1), ("theta2", None, 1), ("theta3", None, 2))
+"""(observable, split piece or None, weight): λ^A = (1/32) D[Θ¹_A + Θ² + 2Θ³] (CONVENTIONS.md §1.2, §4)."""
+
+
+@lru_cache(maxsize=None)
+def adiabatic_kernel():
+    """(template, Σ weight × ∂_{q₀ℓ}∂_ω element) of θ¹'s adiabatic piece, θ² and θ³: the kernels the generator prints."""
+    from .q0_expansion import split_q0_derivative, theta_q0_derivative
+
+    tpl = DensityMatrixTemplate(2)
+    total = sp.Integer(0)
+    for name, piece, weight in ADIABATIC_TERMS:
+        exprs = split_q0_derivative(tpl, name)[piece] if piece else theta_q0_derivative(tpl, name)
+        total += weight * exprs[3]
+    return tpl, total
+
+
+def _ends(fields, shift):
+    """(left, right) k-point indices a of the vertex ⟨k + a_L q|V_T|k + a_R q⟩."""
+    return shift[0], shift[0] - sum(MOMENTUM[f][0] for f in fields)
+
+
+def field_coefficient(bond: Bond, fields, comps, Q, q0s):
+    """φ(d) of the product of unit field amplitudes ``fields`` with components ``comps`` (c = 2·sublattice + axis for u
+    and w, the axis j for A): u at momentum Q["u"], w at Q["w"], A at q₀ (first order in q₀, equilibrium Peierls path).
+
+    The bond term is t(|d + u_i − u_j|) exp(−i ∫ A·dr) (numeric/model/tight_binding.py, CONVENTIONS.md §2), r_j = 0.
+    """
+    x = {f: sp.Symbol(f"x_{f}") for f in fields}
+    d = _dvec(bond)
+    u = sp.zeros(2, 1)
+    for f in fields:
+        if f == "A":
+            continue
+        c = comps[f]
+        plane = sp.cos((Q[f].T * d)[0]) + sp.I * sp.sin((Q[f].T * d)[0])      # e^{iQ·d} at r_i = d
+        u[c % 2] += x[f] * ((plane if bond.to == c // 2 else 0) - (1 if bond.frm == c // 2 else 0))
+    D = d + u
+    term = hopping(sp.sqrt((D.T * D)[0]), bond)
+    if "A" in fields:
+        s = sp.Symbol("s_path")
+        flux = x["A"] * d[comps["A"]] * sp.integrate(1 + sp.I * s * (q0s.T * d)[0], (s, 0, 1))
+        term = term * sp.exp(-sp.I * flux)
+    for f in fields:
+        term = sp.diff(term, x[f])
+    return term.subs({xx: 0 for xx in x.values()})
+
+
+def _component_keys(fields):
+    """Every assignment of components to the fields: u, w over c = 0…3, A over j = 0, 1."""
+    ranges = [range(2) if f == "A" else range(4) for f in fields]
+    return [dict(zip(fields, cs)) for cs in product(*ranges)]
+
+
+@lru_cache(maxsize=None)
+def _orbital_vertex(fields, point, sign, dq0):
+    """{components: orbital matrix} of V_T at k = ``point`` (a valley, p = 0) for the phonon q = sign·K: the vertex,
+    or with ``dq0`` = (ℓ, b) its q₀-rule derivative D = b ∂_{kℓ}V_T + ∂_{q₀ℓ}V_T|_φ (derive/q0_expansion.py)."""
+    q0s = sp.Matrix(sp.symbols("q0x q0y", real=True))
+    q = sign * valley_point("K")
+    Q = {"u": q, "w": -q - q0s}
+    at0 = {q0s[0]: 0, q0s[1]: 0}
+    k = sp.Matrix(point)
+    out = {}
+    for comps in _component_keys(fields):
+        key = tuple(sorted(comps.items()))
+        coef = lambda b, comps=comps: field_coefficient(b, fields, comps, Q, q0s)
+        if dq0 is None:
+            M = bloch(coef, k).subs(at0)
+        else:
+            l, bb = dq0
+            M = bb * bloch(coef, k, kderiv=l).subs(at0) if bb else sp.zeros(2, 2)
+            if "w" in fields or "A" in fields:
+                M = M + bloch(lambda b, comps=comps: sp.diff(field_coefficient(b, fields, comps, Q, q0s), q0s[l]),
+                              k).subs(at0)
+        out[key] = sp.ImmutableMatrix(M.applyfunc(sp.nsimplify))
+    return out
+
+
+def valley_kernel_general(kernel, tpl, valley, sign):
+    """A ∂_{q₀ℓ}∂_ω kernel at k = K_v + p for q = sign·K (insulator, T = 0, γ_n = 0, η_p → 0, leading order in Δ/t).
+
+    Returns (terms {monomial: coefficient}, values {symbol: function of the index dict → its band-basis value}). As in
+    :func:`valley_kernel`, one of k ± q lies in the other valley; vertices carrying a phonon that touch the point near Γ
+    are dropped (energy denominators ~3|t|).
+    """
+    near, key, U = _valley_points(valley, sign)
+    subs = {}
+    values = {}
+    for s_, (kind, data, index) in tpl.symbol_info.items():
+        if s_ not in kernel.free_symbols:
+            continue
+        band = _band_value(kind, data, index[0], near)
+        if band is not None:
+            subs[s_] = band
+        elif kind == "velocity":
+            if not near[data[0]]:
+                subs[s_] = 0
+                continue
+            a, (n, m) = data[0], index
+            vel, _, _ = _current_matrices(key[a])
+            Ua = U[a]
+            values[s_] = (lambda Ua, n, m, vel: lambda idx: _light((dagger(Ua) * vel[idx["l"]] * Ua)[n, m]))(
+                Ua, n, m, vel)
+        elif kind in ("vertex", "dvertex"):
+            fields, shift = data
+            left, right = _ends(fields, shift)
+            if not (near[left] and near[right]):
+                subs[s_] = 0
+                continue
+            n, m = index
+            if kind == "vertex":
+                mats = _orbital_vertex(fields, key[left], sign, None)
+                values[s_] = (lambda mats, UL, UR, fields, n, m: lambda idx: _light(
+                    (dagger(UL) * mats[tuple(sorted((f, idx[f]) for f in fields))] * UR)[n, m]))(
+                    mats, U[left], U[right], fields, n, m)
+            else:
+                mats = {l: _orbital_vertex(fields, key[left], sign, (l, shift[1])) for l in range(2)}
+                values[s_] = (lambda mats, UL, UR, fields, n, m: lambda idx: _light(
+                    (dagger(UL) * mats[idx["l"]][tuple(sorted((f, idx[f]) for f in fields))] * UR)[n, m]))(
+                    mats, U[left], U[right], fields, n, m)
+    K2 = kernel.xreplace(subs).xreplace({tpl.gamma(0): 0, tpl.gamma(1): 0})   # f′ = 0 first: f′/(2γ) → 0
+    if K2.has(sp.nan, sp.zoo):
+        raise RuntimeError("the Hermitian limit γ_n = 0 is singular")
+    groups = [s_ for s_ in K2.free_symbols if s_ in values]
+    K3 = _small_eta_limit(K2, tpl, groups)
+    terms = {}
+    for term in sp.Add.make_args(sp.expand(K3)):
+        c, mono = term.as_independent(*groups, as_Add=False)
+        terms[mono] = terms.get(mono, 0) + c
+    return terms, values
+
+
+def _contract_general(terms, values, tpl, swap):
+    """Σ ε_{ℓj} ε_{k₁k₂} of the kernel for each sublattice pair (a, b) (Eq. 4's contraction); ``swap``: u carries
+    (b, k₂) and w carries (a, k₁)."""
+    out = [[sp.Integer(0)] * 2 for _ in range(2)]
+    cache = {}
+
+    def value(symbol, idx):
+        key = (symbol, tuple(sorted(idx.items())))
+        if key not in cache:
+            cache[key] = values[symbol](idx)
+        return cache[key]
+
+    for mono, coef in terms.items():
+        factors = []
+        for f in sp.Mul.make_args(mono):
+            base, e = f.as_base_exp()
+            if e != 1:
+                raise RuntimeError(f"unexpected power in {mono}")
+            factors.append(base)
+        for a, b in product(range(2), repeat=2):
+            acc = sp.Integer(0)
+            for (l, j), (k1, k2) in product(((0, 1), (1, 0)), repeat=2):
+                cu, cw = (2 * b + k2, 2 * a + k1) if swap else (2 * a + k1, 2 * b + k2)
+                idx = {"l": l, "A": j, "u": cu, "w": cw}
+                acc += LEVI_CIVITA[l][j] * LEVI_CIVITA[k1][k2] * sp.Mul(*[value(f, idx) for f in factors])
+            out[a][b] += coef * _light(acc)
+    return sp.Matrix(2, 2, lambda a, b: out[a][b])
+
+
+_order = sp.Symbol("lambda_s", positive=True)     # scale of ε₀, Δ, ω, p at fixed t: the Dirac limit is λ_s → 0
+
+
+def leading_order(expr):
+    """(leading term, its power of λ_s) of ``expr`` under ε₀, Δ, ω, z → λ_s (ε₀, Δ, ω, z) at fixed t, a₀, β: the
+    Dirac limit Δ/t → 0. The valley expansion is complete at the leading order only (CONVENTIONS.md §1.4)."""
+    scaled = sp.together(expr.xreplace({eps0: _order * eps0, Delta: _order * Delta, omega: _order * omega,
+                                        z: _order * z}))
+    num, den = sp.fraction(scaled)
+    lows = []
+    for part in (num, den):
+        poly = sp.Poly(sp.expand(part), _order)
+        low = min(m[0] for m in poly.monoms())
+        lows.append((low, poly.coeff_monomial(_order**low)))
+    if lows[0][1] == 0:
+        return sp.Integer(0), None
+    return sp.factor(lows[0][1] / lows[1][1]), lows[0][0] - lows[1][0]
+
+
+@lru_cache(maxsize=None)
+def adiabatic_valley_lambda(valley):
+    """Leading order in Δ/t of :func:`adiabatic_valley_full`: diag(λ_A, −λ_A), checked (the off-diagonal and the
+    traceful parts are of higher order in Δ/t)."""
+    full = adiabatic_valley_full(valley)
+    lead = [[leading_order(full[a, b]) for b in range(2)] for a in range(2)]
+    order = lead[0][0][1]
+    if lead[1][1][1] != order or sp.cancel(lead[0][0][0] + lead[1][1][0]) != 0:
+        raise RuntimeError(f"valley {valley}: the leading λ^A is not diag(λ, −λ)")
+    for a, b in ((0, 1), (1, 0)):
+        if lead[a][b][1] is not None and lead[a][b][1] <= order:
+            raise RuntimeError(f"valley {valley}: Λ^{a}{b} is not of higher order")
+    return sp.Matrix([[lead[0][0][0], 0], [0, -lead[0][0][0]]]), order
+
+
+@lru_cache(maxsize=None)
+def adiabatic_valley_full(valley):
+    """λ^A's Λ^{ab} of the k-point K_v + p, both terms of Eq. (4), γ_n = 0, η_p → 0, leading order in Δ/t:
+    (1/32) ε_{ℓk} ε_{k₁k₂} [K_{ℓk,(a k₁),(b k₂)}(ω, K) − K_{ℓk,(b k₂),(a k₁)}(−ω, −K)], K = Θ¹_A + Θ² + 2Θ³'s kernel."""
+    tpl, kernel = adiabatic_kernel()
+    plus = _contract_general(*valley_kernel_general(kernel, tpl, valley, 1), tpl, swap=False)
+    minus = _contract_general(*valley_kernel_general(kernel, tpl, valley, -1), tpl, swap=True).xreplace({omega: -omega})
+    return ((plus - minus) / 32).applyfunc(lambda e: sp.factor(sp.cancel(_heavy(e))))
+
+
+x_ratio = sp.Symbol("x", positive=True)          # ω/Δ of the zone-integrated form (x < 2: below the gap)
+
+
+def cell_area():
+    """Area of the primitive cell in units of a₀², read as data from numeric.model.honeycomb's default model (exact)."""
+    from numeric.model.honeycomb import HoneycombParameters, honeycomb_model
+
+    par = HoneycombParameters()
+    return _exact(honeycomb_model(par).lattice.cell_area, par.a0**2)
+
+
+@dataclass(frozen=True)
+class AdiabaticForm:
+    """The derived K-point form of the adiabatic part λ^A (see :func:`derive_adiabatic_k_point`)."""
+
+    per_valley: dict             # valley → 2×2 Λ^{ab}_A per k-point K_v + p, leading order in Δ/t
+    order: int                   # power of the Dirac scale (Δ, ε₀, ω, p ∝ λ_s) of the per-k-point form
+    zone: sp.Expr                # λ^A_AA = (1/N_k) Σ_k over both valleys, a function of x = ω/Δ, Δ, t, β
+    exponent: int                # power of Δ in ``zone`` at fixed x: λ^A ∝ Δ^exponent
+    seconds: float               # wall time of the derivation (not printed into generated/)
+
+
+def derive_adiabatic_k_point() -> AdiabaticForm:
+    """Derive the Dirac-limit form of λ^A at q = K (γ_n = 0, η_p → 0, insulator at T = 0) from the lattice model.
+
+    Per k-point K_v + p: Λ^{ab}_A = diag(λ_A, −λ_A) at leading order in Δ/t (:func:`adiabatic_valley_lambda`); summed
+    over the zone with the per-cell measure (1/N_k) Σ_k = A_cell/(2π)² ∫ d²p and d²p = 2π ε₀ dε₀/v_f² (isotropic),
+    λ^A = A_cell/(2π v_f²) ∫_Δ^∞ ε₀ (λ_K + λ_K′) dε₀, a function of ω/Δ times Δ^exponent.
+    """
+    import time
+
+    start = time.perf_counter()
+    per_valley, orders = {}, set()
+    for v in VALLEYS:
+        per_valley[v], order = adiabatic_valley_lambda(v)
+        orders.add(order)
+    if len(orders) != 1:
+        raise RuntimeError(f"the valleys have different orders: {orders}")
+    y = sp.Symbol("y", positive=True)                            # ε₀/Δ
+    density = sum((per_valley[v][0, 0] for v in VALLEYS), sp.Integer(0)) * eps0
+    density = sp.cancel(density.xreplace({eps0: y * Delta, omega: x_ratio * Delta}) * Delta)   # dε₀ = Δ dy
+    integral = sp.integrate(sp.apart(density, y), (y, 1, sp.oo))
+    vf = dirac_velocity()
+    zone = sp.factor(sp.simplify(cell_area() * a0**2 / (2 * sp.pi * vf**2) * integral).subs(sp.Abs(t)**2, t**2))
+    exponent = sp.Poly(sp.fraction(zone)[0], Delta).degree() - sp.Poly(sp.fraction(zone)[1], Delta).degree()
+    if zone.has(eps0, omega, a0):
+        raise RuntimeError(f"unexpected zone-integrated form {zone}")
+    return AdiabaticForm(per_valley, orders.pop(), zone, exponent, time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""Text of generated/dirac_k.py and of FORMULAS.md's section on Eq. (10), from derive/dirac.py (``python -m derive``)."""
+"""Text of generated/dirac_k.py and of FORMULAS.md's sections on Eq. (10) and λ^A at K, from derive/dirac.py (``python -m derive``)."""
 
 from __future__ import annotations
 
@@ -20,24 +20,49 @@ VALLEY_DOC = {
 }
 
 
-def dirac_module(form) -> str:
-    """Source of generated/dirac_k.py: the derived K-point skew-scattering integrand per valley."""
+ADIABATIC_ARG_DOC = """Arguments (broadcast together): omega (eV), the phonon frequency ω; epsilon0 (eV), ε₀(p) = √(Δ² + v_f²p²) at
+the momentum p from the valley; Delta (eV); t (eV), the hopping; beta, −∂ln t/∂ln a₀ (a₀ cancels).
+Returns (Λ^AA, Λ^AB, Λ^BA, Λ^BB), dimensionless (e = ħ = 1, CONVENTIONS.md §5): the k-resolved integrand of the adiabatic
+part λ^A of Λ^{ab}_zz(ω, q = K) (CONVENTIONS.md §1.2; numeric.response.fast.lambda_generated "adiabatic" with one
+k-point of unit weight), insulator at T = 0, γ_n = 0, η_p → 0, leading order in Δ/t (the off-diagonal part is of
+higher order)."""
+
+ADIABATIC_DOC = {
+    "K": "The adiabatic part λ^A at q = K in the Dirac limit, derived (derive/dirac.py): the k-point K + p.",
+    "Kp": "The adiabatic part λ^A at q = K in the Dirac limit, derived (derive/dirac.py): the k-point K′ + p (K′ = −K).",
+}
+
+ZONE_DOC = """The adiabatic part λ^A at q = K in the Dirac limit, summed over the zone (derive/dirac.py): the per-k-point
+forms integrated over p around both valleys with the per-cell measure of CONVENTIONS.md §5, ∝ (t/Δ)² at fixed ω/Δ.
+
+Arguments (broadcast together): omega (eV), the phonon frequency ω (|ω| < 2Δ); Delta (eV); t (eV); beta.
+Returns Λ^AA of λ^A (Λ^BB = −Λ^AA, Λ^AB = Λ^BA = 0 at this order), dimensionless, γ_n = 0, η_p → 0."""
+
+
+def dirac_module(form, adiabatic) -> str:
+    """Source of generated/dirac_k.py: the derived K-point skew-scattering integrand per valley, and λ^A's K-point form
+    per valley and summed over the zone."""
     tpl, _ = dirac.skew_kernel()
     extra = [(s.name, "parameter", None, {s: None}) for s in (dirac.eps0, dirac.Delta, dirac.t, dirac.a0, dirac.beta)]
     functions = []
-    for v in dirac.VALLEYS:
-        L = form.per_valley[v]
-        name = f"skew_scattering_{v}"
-        src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
-                                            VALLEY_DOC[v] + "\n\n" + ARG_DOC, extra)
-        functions.append((name, src, desc))
-    doc = ("The skew-scattering term at phonon momentum q = K in the Dirac limit (paper Eq. 10), derived by\n"
-           "derive/dirac.py from the lattice model and the N = 2 skew kernel of derive/q0_expansion.py.\n"
-           "Compared with the lattice kernels by tests/test_dirac.py (V9, CONVENTIONS.md §1.4, §10).")
+    for prefix, derived, docs, args in (("skew_scattering", form, VALLEY_DOC, ARG_DOC),
+                                        ("adiabatic", adiabatic, ADIABATIC_DOC, ADIABATIC_ARG_DOC)):
+        for v in dirac.VALLEYS:
+            L = derived.per_valley[v]
+            name = f"{prefix}_{v}"
+            src, desc = codegen.function_source(name, [L[0, 0], L[0, 1], L[1, 0], L[1, 1]], tpl,
+                                                docs[v] + "\n\n" + args, extra)
+            functions.append((name, src, desc))
+    zone = adiabatic.zone.xreplace({dirac.x_ratio: dirac.omega / dirac.Delta})
+    src, desc = codegen.function_source("adiabatic_zone", [zone], tpl, ZONE_DOC, extra)
+    functions.append(("adiabatic_zone", src, desc))
+    doc = ("The K-point forms in the Dirac limit, derived by derive/dirac.py from the lattice model and the N = 2\n"
+           "kernels of derive/q0_expansion.py: the skew-scattering term (paper Eq. 10) and the adiabatic part λ^A.\n"
+           "Compared with the lattice kernels by tests/test_dirac.py (V9, V11; CONVENTIONS.md §1.4, §10).")
     return codegen.module_source(doc, functions)
 
 
-NAMES = {dirac.eps0: r"\varepsilon_0", dirac.delta_cv: r"\delta^c_v", dirac.delta_vc: r"\delta^v_c",
+NAMES = {dirac.eps0: r"\varepsilon_0", dirac.x_ratio: "x", dirac.delta_cv: r"\delta^c_v", dirac.delta_vc: r"\delta^v_c",
          dirac.v_f: "v_f", dirac.a0: "a_0", dirac.Delta: r"\Delta"}
 DELTA_TEX = {"delta_cv": r"\delta^c_v", "delta_vc": r"\delta^v_c"}
 VALLEY_TEX = {"K": "K", "Kp": "K'"}
@@ -80,7 +105,23 @@ def dirac_markdown(form) -> str:
     return "".join(out)
 
 
+def adiabatic_markdown(adiabatic) -> str:
+    """FORMULAS.md section: the derived K-point form of λ^A."""
+    lam = adiabatic.per_valley["K"][0, 0]
+    return ("\n## The adiabatic part λ^A at q = K in the Dirac limit (derive/dirac.py)\n\n"
+            "The kernels of θ¹'s adiabatic piece, θ² and θ³ (λ^A = (1/32) D[Θ¹_A + Θ² + 2Θ³]) at the valley pairing, "
+            r"$\gamma_n = 0$, $\eta_p \to 0$, leading order in $\Delta/t$ (the valley expansion is complete there; "
+            r"CONVENTIONS.md §1.4). Per k-point $K_\tau + p$, the same at both valleys, "
+            r"$\Lambda^{ab}_A = \mathrm{diag}(\lambda_A, -\lambda_A)$ with" "\n\n"
+            rf"$$\lambda_A = {_tex(lam)},$$" "\n\n"
+            rf"of order $(t/\Delta)^{{{-adiabatic.order}}}$. Summed over the zone (per cell, both valleys), with "
+            r"$x = \omega/\Delta$:" "\n\n"
+            rf"$$\lambda^A_{{AA}}(q = K) = {_tex(adiabatic.zone)} \propto \Delta^{{{adiabatic.exponent}}},$$" "\n\n"
+            "which grows without bound as the gap closes (V11, `phonon-moment limits`).\n")
+
+
 def dirac_files() -> tuple:
-    """({"dirac_k.py": text}, FORMULAS.md section)."""
+    """({"dirac_k.py": text}, FORMULAS.md sections)."""
     form = dirac.derive_k_point()
-    return {"dirac_k.py": dirac_module(form)}, dirac_markdown(form)
+    adiabatic = dirac.derive_adiabatic_k_point()
+    return {"dirac_k.py": dirac_module(form, adiabatic)}, dirac_markdown(form) + adiabatic_markdown(adiabatic)

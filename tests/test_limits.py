@@ -5,7 +5,8 @@ The paper says the correction to λ^A starts at ω/ε₀; Eq. (4) is even, Λ^{a
 diagonal Λ^{aa} is even in ω and the correction is O(ω²). The measured exponent decides (CONVENTIONS.md §8).
 
 The command is run twice, ``--quick`` and in full (as a user runs it, nk = 24: ≈ 100 s of CPU, nearly all of it the two
-L = 24 supercells of the V7 Born–Oppenheimer rows), and every row's verdict is asserted by its label.
+L = 24 supercells of the V7 Born–Oppenheimer rows; the V6 and V11 Dirac-limit rows add ≈ 12 s together), and every row's verdict is
+asserted by its label.
 """
 
 import json
@@ -27,7 +28,10 @@ QUICK_ROWS = [
 FULL_ROWS = QUICK_ROWS[:3] + [
     "V7 λ(ω→0) vs supercell Born–Oppenheimer, rel. diff.",
     "V7 λ^A(ω→0) at K vs supercell modulated at K, rel. diff.",
-] + QUICK_ROWS[3:]
+    "V6 side jump/skew at K, t′ = 0, η_c = η_v: ∝ (Δ/t)^p as Δ/t → 0, p",
+] + QUICK_ROWS[3:] + [
+    "V11 λ^A(K) → adiabatic K-point form (derived, ∝ Δ^-2): λ^A ∝ Δ^p as Δ/t → 0, p",
+]
 
 
 def test_V7_adiabatic_correction_is_quadratic_not_linear():

@@ -480,11 +480,20 @@ def _report(summary: dict, s: Settings) -> str:
               "- Panel (h): with equal masses the zero-field angular momentum vanishes identically (C2T); the claim is "
               "decided on the field-induced part, and the zero-field line is reported for completeness.",
               "- (c): the side jump does not vanish at t′ = 0, η_c = η_v in the derived theory (V6, CONVENTIONS.md §1.2): "
-              "the vertices' q₀-dependence, absent from the paper's Eq. 7, contributes.",
+              "the vertices' q₀-dependence, absent from the paper's Eq. 7, contributes (1.85e-2 of the skew term at K for "
+              "Δ/|t| = 0.36). The paper's statement holds in the Dirac limit: at fixed ω/Δ and η/Δ the skew term at K grows "
+              "as (t/Δ)² while the side jump stays finite, so their ratio falls as (Δ/t)² (5.2e-3, 1.4e-3, 3.7e-4, "
+              "9.4e-5 at Δ = 0.5 … 0.0625 eV, local exponents 1.89 … 1.97; `phonon-moment limits`, row V6).",
               "- (e), (f): with t′ = 0 the model is particle–hole symmetric, and exchanging η_c ↔ η_v leaves every part of "
               "λ^NA unchanged away from the degenerate Γ pair (both 'shared' measures above are at rounding level or exactly "
               "2, i.e. SJ_e = SJ_f): the two panels coincide, so their difference cannot isolate the side jump as the paper "
-              "says. At Γ the swap reverses the moments of the circular pair.",
+              "says. At Γ the swap reverses the moments of the circular pair. With particle–hole symmetry broken "
+              "(t′ = 0.3 eV, same damping, top branch along Γ–K–M–Γ, nk = 24 and 36 agree to 0.5 %; "
+              "numeric/verify/limits.py `panels_e_f`, tests/test_split.py) the panels differ (λ^NA by 2.4 % of its "
+              "maximum), the skew part is still shared (max|SS_e − SS_f| = 0.026 max|SS|), but the side jump is not their "
+              "difference: SJ_e and SJ_f have the same sign (max|SJ_e + SJ_f| = 1.90 max|SJ|, the threshold is 0.1), "
+              "and the difference λ^NA_e − λ^NA_f is carried by the skew part (max|ΔSS| = 1.10 max|ΔNA|) more than by "
+              "the side jump (max|ΔSJ| = 0.30 max|ΔNA|). At t′ = 0.15 eV: 0.012, 1.95, 1.11, 0.32.",
               "- Convergence: " + ("the force route's intraband resonances (peaks of width (η_p + η_n)/|∇Δε| ≈ "
               "0.005 1/Å that no affordable uniform grid resolves) are integrated analytically on the triangles that need "
               "it, with the kernel's exact Laurent coefficients at its poles (numeric/response/resonance.py, CONVENTIONS.md §7.1); "

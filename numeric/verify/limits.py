@@ -1,5 +1,5 @@
 """The analytic limits of the verification ladder (CONVENTIONS.md §10), measured (``phonon-moment limits``):
-V5 (relaxation), V7 (adiabatic), V9 (K point).
+V5 (relaxation), V6 (particle–hole symmetry, Dirac limit), V7 (adiabatic), V9 (K point).
 
 Each check returns a row {check, measured, expected, passed, note}. The expected values are what the derivation
 establishes, with the paper's printed claim beside it where they differ (CONVENTIONS.md §8):
@@ -11,6 +11,11 @@ establishes, with the paper's printed claim beside it where they differ (CONVENT
 - V7: the correction λ(ω) − λ(0) in the adiabatic limit (η_n = 0, η_p → 0) at q = Γ on the t′ = 0.3 model (at t′ = 0 the
   adiabatic Λ at Γ vanishes, CONVENTIONS.md §5). Eq. (4) is even, Λ^{ab}(−ω, −q) = Λ^{ba}(ω, q), so at Γ the diagonal
   correction is O(ω²); the paper says "ω/ε₀". And λ at ω → 0 against the magnetic-supercell Born–Oppenheimer moment.
+- V6 (full table only, ~10 s of CPU): max|λ^SJ|/max|λ^SS| at q = K, t′ = 0, η_c = η_v as Δ/t → 0 at fixed ω/Δ and η/Δ;
+  the paper says the side jump vanishes with particle–hole symmetry, the lattice finds 1.85e-2 at the defaults, and the
+  ratio falls as (Δ/t)² (numeric/verify/dirac_check.py, CONVENTIONS.md §1.2).
+- V11 (full table only; shares V6's k-points and band data): the zone-integrated λ^A at q = K (γ_n = 0) against the
+  derived Dirac form of generated/dirac_k.py (``adiabatic_zone``, ∝ Δ⁻² at fixed ω/Δ): measured against derived exponent.
 - V9: the derived K-point form (Eq. 10, generated/dirac_k.py) against the lattice skew integrand at q = K as Δ/t → 0 —
   present when ``derive`` has written it.
 
@@ -26,7 +31,7 @@ from ..response.direct import lambda_matrix, uniform_problem
 from ..response.fast import lambda_generated_rates
 from ..model.honeycomb import honeycomb_model
 from ..model.phonons import Phonons, saito_graphene
-from .dirac_check import dirac_limit
+from .dirac_check import dirac_limit, v6_row, v11_row
 
 V5_ETA_N = (1e-3, 1e-4, 1e-5, 1e-6)
 """η_n (eV) of the V5 fit at η_p = 0.05 eV. λ^NA follows the paper's δ = η_n/(2η_p + η_n) (Eq. 7, η_c = η_v = η_n), whose
@@ -118,6 +123,49 @@ def v7_born_oppenheimer_at_k(nk: int = 48, L: int = 24) -> dict:
             "relative_difference": float(np.abs(lam - bo).max() / np.abs(bo).max())}
 
 
+PANEL_ETAS = {"e": (0.02, 0.02, 0.004), "f": (0.02, 0.004, 0.02)}
+"""(η_p, η_c, η_v) in eV of Fig. 2 (e) and (f) (CONVENTIONS.md §11; equal to numeric/apps/figure2.py's, tested)."""
+
+
+def panels_e_f(tprime: float = 0.3, nk: int = 24, n_per_segment: int = 4) -> dict:
+    """Fig. 2 (e), (f)'s "shared" measures on the top branch along Γ–K–M–Γ (CONVENTIONS.md §11), at ``tprime``.
+
+    r_ss = max|SS_e − SS_f| / max(max|SS_e|, max|SS_f|) ("the skew part is what they share") and
+    r_sj = max|SJ_e + SJ_f| / max(max|SJ_e|, max|SJ_f|) ("the side jump is their difference"), on the moments (μ_N) of
+    the exact split (fast path, uniform nk grid: λ^NA lives in the current route, which has no intraband resonances,
+    CONVENTIONS.md §7.1). Γ itself (the degenerate optical pair) is left out, as in figure2. Also r_na, the same
+    measure as r_ss on λ^NA, r_swap = max|SJ_e − SJ_f|/max|SJ| (0 when the panels coincide), and the shares of the
+    panels' difference λ^NA_e − λ^NA_f carried by the skew and side-jump parts, max|ΔSS|/max|ΔNA| and max|ΔSJ|/max|ΔNA|.
+    """
+    from ..model.brillouin import high_symmetry_path
+    from ..response.moment import mode_moments, to_nuclear_magnetons
+
+    model = honeycomb_model(tprime=tprime)
+    phonons = Phonons(model.lattice, saito_graphene())
+    qs = high_symmetry_path(model.lattice, n_per_segment=n_per_segment).k[1:-1]
+    pb = uniform_problem(model, nk, rates_from_paper(*PANEL_ETAS["e"]))
+    parts = ("skew_scattering", "side_jump", "nonadiabatic")
+    m = {p: {part: [] for part in parts} for p in PANEL_ETAS}
+    for q in qs:
+        energies, vectors = phonons.modes(q)
+        res = lambda_generated_rates(pb, energies[-1], q, [rates_from_paper(*e) for e in PANEL_ETAS.values()])
+        for p, r in zip(PANEL_ETAS, res):
+            for part in parts:
+                m[p][part].append(float(to_nuclear_magnetons(1.0) * mode_moments(r[part], vectors[:, -1],
+                                                                               phonons.force_constants.masses).real))
+    e, f = ({part: np.array(m[p][part]) for part in parts} for p in ("e", "f"))
+    big = {part: max(np.abs(e[part]).max(), np.abs(f[part]).max()) for part in parts}
+    return {"tprime": tprime, "nk": nk, "q_points": len(qs),
+            "r_ss": float(np.abs(e["skew_scattering"] - f["skew_scattering"]).max() / big["skew_scattering"]),
+            "r_sj": float(np.abs(e["side_jump"] + f["side_jump"]).max() / big["side_jump"]),
+            "r_swap": float(np.abs(e["side_jump"] - f["side_jump"]).max() / big["side_jump"]),
+            "r_na": float(np.abs(e["nonadiabatic"] - f["nonadiabatic"]).max() / big["nonadiabatic"]),
+            **{f"{part}_share_of_difference": float(np.abs(e[part] - f[part]).max()
+                                                    / max(np.abs(e["nonadiabatic"] - f["nonadiabatic"]).max(), 1e-300))
+               for part in ("skew_scattering", "side_jump")},
+            "max_abs_muN": {p: {part: float(np.abs(x[part]).max()) for part in parts} for p, x in (("e", e), ("f", f))}}
+
+
 def run_limits(nk: int = 24, quick: bool = False) -> list:
     """All rows of the ``limits`` table."""
     rows = []
@@ -143,5 +191,8 @@ def run_limits(nk: int = 24, quick: bool = False) -> list:
         rows.append(_row("V7 λ^A(ω→0) at K vs supercell modulated at K, rel. diff.", f"{r['relative_difference']:.2e}",
                          f"< {V7_BO:g}", r["relative_difference"] < V7_BO,
                          f"λ^A_AA: {r['generated_AA']:.6f} vs λ_BO,zz {r['born_oppenheimer_AA']:.6f} (L = 24)"))
+        rows.append(v6_row())
     rows.extend(dirac_limit())
+    if not quick:
+        rows.append(v11_row())
     return rows
