@@ -835,7 +835,7 @@ def figure2(out, model: TightBindingModel | None = None, phonons: Phonons | None
 
 
 def limits(nk: int = 24, quick: bool = False) -> list:
-    """The analytic-limit checks (relaxation V5, adiabatic V7, Dirac limit V9): one dict per row with the measured
+    """The analytic-limit checks (relaxation V5, particle–hole V6, adiabatic V7, Dirac limits V9 and V11): one dict per row with the measured
     value, the expected one and the verdict (``phonon-moment limits`` prints them)."""
     from .verify.limits import run_limits
     return run_limits(nk=nk, quick=quick)

@@ -217,7 +217,7 @@ def cmd_figure2(args) -> int:
 
 
 def cmd_limits(args) -> int:
-    """The analytic-limit checks V5, V7, V9 as a table (numeric/verify/limits.py)."""
+    """The analytic-limit checks V5, V6, V7, V9, V11 as a table (numeric/verify/limits.py)."""
     from .api import limits
 
     rows = limits(nk=args.nk, quick=args.quick)
@@ -382,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     _resonance_option(p)
     p.set_defaults(func=cmd_figure2)
 
-    p = sub.add_parser("limits", help="analytic-limit checks V5, V7, V9: measured exponent or ratio vs expected "
+    p = sub.add_parser("limits", help="analytic-limit checks V5, V6, V7, V9, V11: measured exponent or ratio vs expected "
                                       "(exit status 1 if any check fails)")
     p.add_argument("--nk", type=int, default=24, help="electronic k-grid nk×nk (default 24)")
     p.add_argument("--quick", action="store_true", help="fewer points per fit")

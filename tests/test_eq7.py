@@ -346,15 +346,16 @@ def test_the_split_belongs_to_bloch_convention_I(name, q):
     assert abs(shift / CONVENTION_SHIFT[(name, q)] - 1) < 0.1, f"{name}, q={q}: {shift:.3g}"
 
 
-V6_PH = 1e-6                  # V6 (CONVENTIONS.md §10): side jump ≤ V6_PH max|skew term| with t′ = 0, η_c = η_v
+SURVIVES = 1e-3               # max|side jump|/max|skew term| far from zero (measured 4.8e-3 at NK = 12; V6, §1.2)
 
 
 def test_eq7_side_jump_survives_particle_hole_symmetry():
     """The paper says its side jump needs broken particle–hole symmetry (two bands). Eq. (7)'s own side-jump term, typed
     with the readings above, does not vanish at t′ = 0, η_c = η_v on the honeycomb model at K (nor does the derived λ^SJ,
     CONVENTIONS.md §1.2, V6). Measured max|side jump|/max|skew term| = 4.8e-3 (NK = 12), 6.9e-3 (nk = 24; the K ↔ K′
-    integrand is sharply peaked, so the ratio is not grid-converged, but it is far above V6's 1e-6)."""
+    integrand is sharply peaked, so the ratio is not grid-converged, but it is far from zero; on the lattice V6 holds
+    only in the Dirac limit, CONVENTIONS.md §1.2)."""
     model, pb = setup("honeycomb")
     e = eq7(model, pb.k, OMEGA, np.asarray(K_HONEYCOMB), ETA_P, (ETA_P, ETA_P), pb.mu)
     skew, side = np.abs(e["skew"].sum(0)).max(), np.abs(e["side_jump"].sum(0)).max()
-    assert side > 1e3 * V6_PH * skew, f"{side / skew:.3g}"
+    assert side > SURVIVES * skew, f"{side / skew:.3g}"
