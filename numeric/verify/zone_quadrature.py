@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.brillouin import uniform_grid
 from ..response.fast import lambda_generated_rates
-from ..response.problem import Problem
+from ..response.moment import mode_moments, to_nuclear_magnetons
+from ..response.problem import Problem, coarse_nk
 
 ORDER = 4              # Gauss–Legendre points per direction in each cell
 CHUNK = 20000          # k-points per kernel call (memory ≲ 1 GB)
@@ -122,3 +124,43 @@ def lambda_integrand(model, omega, q, rates, *, parts=PARTS):
         out = lambda_generated_rates(Problem(model, k, np.ones(len(k)), rates), omega, q, [rates], resolved=True)[0]
         return np.concatenate([out[p].reshape(len(k), -1) for p in parts], axis=1)
     return integrand
+
+
+def treated_parts(model, omega, q, rates, nk):
+    """Λ's :data:`PARTS` on the Γ-centred nk grid with the resonance treatment (CONVENTIONS.md §7.1),
+    (len(PARTS), nsub, nsub)."""
+    k, w = uniform_grid(model.lattice, nk)
+    out = lambda_generated_rates(Problem(model, k, w, rates), omega, q, [rates], resonances=True)[0]
+    return np.array([out[p] for p in PARTS])
+
+
+def resonance_check(model, phonons, q, rates, *, nk: int, tol: float, base: int, order: int = ORDER,
+                    coarse: float = COARSE) -> dict:
+    """The treated value of Λ's parts and of the top branch's moment at q on the nk grid, its V10 error estimate
+    (against :func:`numeric.response.problem.coarse_nk`, as numeric/apps/scan.py), and the adaptive reference at two
+    tolerances (:func:`adaptive_zone_integral`), at the top branch's ħω.
+
+    Returns {"omega": eV, "rows": [(part, kind, treated, reference, |error|, estimate, reference convergence)],
+    "cost": {...}}: kind "Λ" rows are max over entries relative to the part's largest treated entry (their "treated"
+    is that size, "reference" NaN); kind "m" rows are the moment in μ_N per phonon (real part, CONVENTIONS.md §5).
+    """
+    q = np.asarray(q, float)
+    omega = float(phonons.energies(q[None])[0, -1])
+    value, rough = (treated_parts(model, omega, q, rates, n) for n in (nk, coarse_nk(nk)))
+    scale = np.repeat(np.abs(value).max(axis=(1, 2)), model.natoms**2)
+    ref = adaptive_zone_integral(lambda_integrand(model, omega, q, rates), model.lattice.reciprocal, base=base,
+                                 tol=tol, scale=scale, order=order, coarse=coarse)
+    fine, loose = (v.reshape(value.shape) for v in (ref.value, ref.coarse_value))
+    e = phonons.modes(q[None])[1][0][:, -1]
+    masses = phonons.force_constants.masses
+    rows = []
+    for i, part in enumerate(PARTS):
+        size = np.abs(value[i]).max()
+        rel = lambda a, b: float(np.abs(a - b).max() / size)
+        rows.append((part, "Λ", float(size), np.nan, rel(value[i], fine[i]), rel(value[i], rough[i]),
+                     rel(fine[i], loose[i])))
+        m = [to_nuclear_magnetons(1.0) * float(mode_moments(x, e, masses).real)
+             for x in (value[i], fine[i], rough[i], loose[i])]
+        rows.append((part, "m", m[0], m[1], abs(m[0] - m[1]), abs(m[0] - m[2]), abs(m[1] - m[3])))
+    cost = {"points": ref.points, "cells": ref.cells, "depth": ref.depth, "unresolved": ref.unresolved}
+    return {"omega": omega, "rows": rows, "cost": cost}

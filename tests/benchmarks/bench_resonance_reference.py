@@ -9,7 +9,8 @@ numeric/apps/scan.py) should bound |treated − reference|. The reference is giv
 
 Λ rows: max over entries, relative to the part's largest entry; moment rows: μ_N per phonon.
 
-Run: python tests/benchmarks/bench_resonance_reference.py [tol]   (~25 min on one core; not collected by pytest)
+Run: python tests/benchmarks/bench_resonance_reference.py [tol [q-names]]   (q-names among first-shell, near-K, generic;
+~5 min per q on one core; not collected by pytest)
 """
 
 import sys
@@ -19,15 +20,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from numeric.apps.figure2 import PAPER_ETAS
-from numeric.model.brillouin import uniform_grid
 from numeric.model.honeycomb import honeycomb_model
 from numeric.model.phonons import Phonons, saito_graphene
 from numeric.model.zone import irreducible_wedge
 from numeric.response.damping import rates_from_paper
-from numeric.response.fast import lambda_generated_rates
-from numeric.response.moment import mode_moments, to_nuclear_magnetons
-from numeric.response.problem import Problem, coarse_nk
-from numeric.verify.zone_quadrature import PARTS, adaptive_zone_integral, lambda_integrand
+from numeric.response.problem import coarse_nk
+from numeric.verify.zone_quadrature import resonance_check
 
 NK = 48
 TOL = 1.5e-4          # the reference's tolerance per unit length (fractional), relative to each part's largest entry
@@ -40,63 +38,30 @@ def first_shell_q(lattice, nq=24):
     return wedge[np.argsort(np.linalg.norm(wedge, axis=1))[1]]
 
 
-def treated(model, omega, q, rates, nk):
-    """Λ's parts on the nk grid with the resonance treatment, (len(PARTS), nsub, nsub)."""
-    k, w = uniform_grid(model.lattice, nk)
-    out = lambda_generated_rates(Problem(model, k, w, rates), omega, q, [rates], resonances=True)[0]
-    return np.array([out[p] for p in PARTS])
-
-
-def compare(model, phonons, q, rates, tol=TOL, base=BASE, order=ORDER, coarse=COARSE):
-    """Rows (part, kind, treated, reference, |error|, estimate, reference convergence) at one q, and the run's cost."""
-    omega = float(phonons.energies(q[None])[0, -1])
-    value, rough = treated(model, omega, q, rates, NK), treated(model, omega, q, rates, coarse_nk(NK))
-    nsub = model.natoms
-    scale = np.repeat(np.abs(value).max(axis=(1, 2)), nsub * nsub)
-    t = time.perf_counter()
-    ref = adaptive_zone_integral(lambda_integrand(model, omega, q, rates), model.lattice.reciprocal, base=base,
-                                 tol=tol, scale=scale, order=order, coarse=coarse)
-    cost = {"seconds": time.perf_counter() - t, "points": ref.points, "cells": ref.cells, "depth": ref.depth,
-            "unresolved": ref.unresolved}
-    fine, loose = (v.reshape(value.shape) for v in (ref.value, ref.coarse_value))
-    e = phonons.modes(q[None])[1][0][:, -1]
-    moment = lambda L: to_nuclear_magnetons(1.0) * mode_moments(L, e, phonons.force_constants.masses).real
-    rows = []
-    for i, part in enumerate(PARTS):
-        size = np.abs(value[i]).max()
-        rel = lambda a, b: np.abs(a - b).max() / size
-        rows.append((part, "Λ", size, rel(value[i], fine[i]), rel(value[i], rough[i]), rel(fine[i], loose[i])))
-        m = [moment(x) for x in (value[i], fine[i], rough[i], loose[i])]
-        rows.append((part, "m", m[0], m[1], abs(m[0] - m[1]), abs(m[0] - m[2]), abs(m[1] - m[3])))
-    return omega, rows, cost
-
-
 def main():
-    tol = float(sys.argv[1]) if len(sys.argv) > 1 else TOL
     model = honeycomb_model()
     phonons = Phonons(model.lattice, saito_graphene())
     rates = rates_from_paper(*PAPER_ETAS["g"], model.nsub)
-    qs = {"first shell": first_shell_q(model.lattice), "near K": np.array([1.291, -0.745]),
+    qs = {"first-shell": first_shell_q(model.lattice), "near-K": np.array([1.291, -0.745]),
           "generic": np.array([0.9, 0.25])}
+    tol = float(sys.argv[1]) if len(sys.argv) > 1 else TOL
+    names = sys.argv[2:] or list(qs)
     print(f"panel (g) damping {PAPER_ETAS['g']} eV; treated nk = {NK}, estimate from nk = {coarse_nk(NK)}; reference: "
           f"{BASE}² base cells, {ORDER}² Gauss points, tol {tol:g} (convergence: against {COARSE:g} × tol)")
     head = f"{'q':>12} {'part':>16} {'':>2} {'treated':>11} {'reference':>11} {'|error|':>9} {'estimate':>9} " \
            f"{'ratio':>6} {'ref conv':>9}"
     with threadpool_limits(limits=1, user_api="blas"):
-        for name, q in qs.items():
-            omega, rows, cost = compare(model, phonons, q, rates, tol)
-            print(f"\n{name}: q = ({q[0]:.4f}, {q[1]:.4f}) 1/Å, ħω = {omega:.5f} eV; reference {cost['points']} points, "
-                  f"{cost['cells']} cells, depth {cost['depth']}, {cost['seconds']:.0f} s")
+        for name in names:
+            q = qs[name]
+            t = time.perf_counter()
+            out = resonance_check(model, phonons, q, rates, nk=NK, tol=tol, base=BASE, order=ORDER, coarse=COARSE)
+            cost = out["cost"]
+            print(f"\n{name}: q = ({q[0]:.4f}, {q[1]:.4f}) 1/Å, ħω = {out['omega']:.5f} eV; reference {cost['points']} "
+                  f"points, {cost['cells']} cells, depth {cost['depth']}; {time.perf_counter() - t:.0f} s")
             print(head)
-            for part, kind, *numbers in rows:
-                if kind == "Λ":
-                    size, err, est, conv = numbers
-                    print(f"{name:>12} {part:>16} {kind:>2} {'max ' + format(size, '.4g'):>11} {'':>11} {err:9.2e} "
-                          f"{est:9.2e} {err / est:6.3f} {conv:9.2e}")
-                else:
-                    val, ref, err, est, conv = numbers
-                    print(f"{name:>12} {part:>16} {kind:>2} {val:11.6g} {ref:11.6g} {err:9.2e} {est:9.2e} "
-                          f"{err / est:6.3f} {conv:9.2e}")
+            for part, kind, val, ref, err, est, conv in out["rows"]:
+                shown = (f"{'max ' + format(val, '.4g'):>11} {'':>11}" if kind == "Λ" else f"{val:11.6g} {ref:11.6g}")
+                print(f"{name:>12} {part:>16} {kind:>2} {shown} {err:9.2e} {est:9.2e} {err / est:6.3f} {conv:9.2e}")
             sys.stdout.flush()
 
 
