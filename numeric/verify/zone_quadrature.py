@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.brillouin import uniform_grid
+from ..response.angular import field_induced_angular_momentum, gyroscopic_matrix
 from ..response.fast import lambda_generated_rates
 from ..response.moment import mode_moments, to_nuclear_magnetons
 from ..response.problem import Problem, coarse_nk
@@ -142,7 +143,9 @@ def resonance_check(model, phonons, q, rates, *, nk: int, tol: float, base: int,
 
     Returns {"omega": eV, "rows": [(part, kind, treated, reference, |error|, estimate, reference convergence)],
     "cost": {...}}: kind "Λ" rows are max over entries relative to the part's largest treated entry (their "treated"
-    is that size, "reference" NaN); kind "m" rows are the moment in μ_N per phonon (real part, CONVENTIONS.md §5).
+    is that size, "reference" NaN); kind "m" rows are the moment in μ_N per phonon (real part, CONVENTIONS.md §5);
+    one kind "δl" row (part "Lambda") is the top branch's field-induced angular momentum in ħ per tesla (panel h's
+    quantity, numeric/response/angular.py).
     """
     q = np.asarray(q, float)
     omega = float(phonons.energies(q[None])[0, -1])
@@ -151,7 +154,8 @@ def resonance_check(model, phonons, q, rates, *, nk: int, tol: float, base: int,
     ref = adaptive_zone_integral(lambda_integrand(model, omega, q, rates), model.lattice.reciprocal, base=base,
                                  tol=tol, scale=scale, order=order, coarse=coarse)
     fine, loose = (v.reshape(value.shape) for v in (ref.value, ref.coarse_value))
-    e = phonons.modes(q[None])[1][0][:, -1]
+    energies, vectors = (x[0] for x in phonons.modes(q[None]))
+    e = vectors[:, -1]
     masses = phonons.force_constants.masses
     rows = []
     for i, part in enumerate(PARTS):
@@ -162,5 +166,8 @@ def resonance_check(model, phonons, q, rates, *, nk: int, tol: float, base: int,
         m = [to_nuclear_magnetons(1.0) * float(mode_moments(x, e, masses).real)
              for x in (value[i], fine[i], rough[i], loose[i])]
         rows.append((part, "m", m[0], m[1], abs(m[0] - m[1]), abs(m[0] - m[2]), abs(m[1] - m[3])))
+    dl = [field_induced_angular_momentum(energies, vectors, gyroscopic_matrix(x[0], masses, 1.0), len(energies) - 1)
+          for x in (value, fine, rough, loose)]
+    rows.append(("Lambda", "δl", dl[0], dl[1], abs(dl[0] - dl[1]), abs(dl[0] - dl[2]), abs(dl[1] - dl[3])))
     cost = {"points": ref.points, "cells": ref.cells, "depth": ref.depth, "unresolved": ref.unresolved}
     return {"omega": omega, "rows": rows, "cost": cost}

@@ -7,7 +7,9 @@ resonance peaks (width ~0.005 1/Å) without knowing where they are. The error es
 numeric/apps/scan.py) should bound |treated − reference|. The reference is given at two tolerances from one pass
 (``tol`` and 3 × ``tol``); their difference ("ref conv") is how far it is converged.
 
-Λ rows: max over entries, relative to the part's largest entry; moment rows: μ_N per phonon.
+Λ rows: max over entries, relative to the part's largest entry; m rows: the moment, μ_N per phonon (zero by the mirror
+on the first shell, which lies on Γ–M: rounding only); δl: the top branch's field-induced angular momentum, ħ/T
+(panel h's quantity).
 
 Run: python tests/benchmarks/bench_resonance_reference.py [tol [q-names]]   (q-names among first-shell, near-K, generic;
 ~5 min per q on one core; not collected by pytest)
