@@ -12,7 +12,7 @@ on the first shell, which lies on Γ–M: rounding only); δl: the top branch's 
 (panel h's quantity).
 
 Run: python tests/benchmarks/bench_resonance_reference.py [tol [q-names]]   (q-names among first-shell, near-K, generic;
-~5 min per q on one core; not collected by pytest)
+~5–10 min per q on one core; not collected by pytest). CONVENTIONS.md §7.1's table: tol 1.5e-4, and 5e-5 for generic.
 """
 
 import sys
