@@ -15,11 +15,12 @@ import warnings
 
 import numpy as np
 
+from .model.honeycomb import HoneycombParameters
 from .validation import ParameterError
 
 
-HONEYCOMB_DEFAULTS = {"t": -2.8, "delta": 1.0, "tprime": 0.0, "beta": 3.37, "a0": 1.42}
-"""The built-in model's options and their defaults (the paper's gapped graphene)."""
+HONEYCOMB_DEFAULTS = {name: getattr(HoneycombParameters(), name) for name in ("t", "delta", "tprime", "beta", "a0")}
+"""The built-in model's options and their defaults (the paper's gapped graphene; one source: HoneycombParameters)."""
 
 
 def _model_args(p, *, model_file: bool = True):
@@ -28,11 +29,11 @@ def _model_args(p, *, model_file: bool = True):
         g.add_argument("--model", default=None, metavar="FILE|NAME",
                        help="a TOML model file (README: 'Your own model') or a shipped model's name (phonon-moment "
                             "models lists them); replaces --t, --delta, --tprime, --beta, --a0")
-    g.add_argument("--t", type=float, default=None, metavar="EV", help="nearest-neighbour hopping (eV), default -2.8")
-    g.add_argument("--delta", type=float, default=None, metavar="EV", help="staggered potential ±Δ (eV), gap 2Δ; default 1.0")
-    g.add_argument("--tprime", type=float, default=None, metavar="EV", help="next-nearest-neighbour hopping (eV), default 0")
-    g.add_argument("--beta", type=float, default=None, metavar="X", help="-dln t/dln a0, default 3.37")
-    g.add_argument("--a0", type=float, default=None, metavar="ANGSTROM", help="bond length (Å), default 1.42")
+    g.add_argument("--t", type=float, default=None, metavar="EV", help=f"nearest-neighbour hopping (eV), default {HONEYCOMB_DEFAULTS['t']:g}")
+    g.add_argument("--delta", type=float, default=None, metavar="EV", help=f"staggered potential ±Δ (eV), gap 2Δ; default {HONEYCOMB_DEFAULTS['delta']:g}")
+    g.add_argument("--tprime", type=float, default=None, metavar="EV", help=f"next-nearest-neighbour hopping (eV), default {HONEYCOMB_DEFAULTS['tprime']:g}")
+    g.add_argument("--beta", type=float, default=None, metavar="X", help=f"-dln t/dln a0, default {HONEYCOMB_DEFAULTS['beta']:g}")
+    g.add_argument("--a0", type=float, default=None, metavar="ANGSTROM", help=f"bond length (Å), default {HONEYCOMB_DEFAULTS['a0']:g}")
     g.add_argument("--mu", type=float, default=0.0, metavar="EV", help="chemical potential (eV), default 0 (mid-gap)")
     g.add_argument("--temperature", type=float, default=0.0, metavar="K", help="temperature (K), default 0")
 
@@ -244,7 +245,7 @@ def cmd_sweep(args) -> int:
             print(f"{name:<20} {description}")
         return 0
     if args.spec is None or args.out is None:
-        raise ParameterError("give a SPEC (a TOML file or a name from --list) and --out STORE.")
+        raise ParameterError("give a sweep file (TOML) or a name from --list and --out STORE.")
     from .api import sweep
 
     try:
@@ -391,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="a grid over model and damping parameters × q on Dask, into a resumable "
                                      "Zarr store (xarray; moments in μ_N)",
-                       description="SPEC is a TOML file or the name of a shipped example (--list). Runs on a local "
+                       description="The sweep is a TOML file or the name of a shipped example (--list). Runs on a local "
                                    "Dask cluster by default, or on a running scheduler (--scheduler ADDRESS); the "
                                    "store is the checkpoint: a rerun computes only the missing points.")
     p.add_argument("spec", nargs="?", help="TOML spec file or shipped example name (e.g. eta-phase-diagram)")

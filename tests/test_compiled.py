@@ -10,8 +10,6 @@ from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import uniform_problem
 from numeric.response.fast import _Contracted, _Inputs, lambda_generated_rates
 
-pytest.importorskip("numba")
-
 AGREE = 1e-12            # relative to the largest entry of each matrix: the same arithmetic, in another order
 RATES = [Rates(0.03, (0.01, 0.02, 0.015)), Rates(0.01, (0.004, 0.002, 0.006))]
 

@@ -145,7 +145,6 @@ def test_each_valley_alone_is_not_proportional_to_the_delta_sum():
 
 def test_dirac_building_blocks_match_the_numeric_model():
     """derive/dirac.py's symbolic H(K + p) (first order) and v_f agree with numeric/model/tight_binding.py."""
-    pytest.importorskip("sympy")
     from derive import dirac
 
     vf = dirac.dirac_velocity()
@@ -217,7 +216,8 @@ def test_eq10_reading_the_valley_joining_phonon_vertex_is_fully_chiral():
     """CONVENTIONS.md §1.4, reading 1 of the printed Eq. (10)'s factors: between K + p and K′ + p the phonon vertex (from
     the bond law) has Im(V^x_cv V^y_vc) = ∓|V_cv|²/2 = ∓β²v_f²/a₀⁴ on sublattice A, B and no intraband part, exactly
     independent of Δ and p at leading order: no Δ/ε₀ can come from it."""
-    sp = pytest.importorskip("sympy")
+    import sympy as sp
+
     from derive import dirac
 
     K, Kp = dirac.valley_point("K"), dirac.valley_point("Kp")

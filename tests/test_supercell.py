@@ -48,7 +48,7 @@ from numeric.verify.supercell import (
 
 HERMITIAN_ATOL = 1e-12          # eV
 PHASE_ATOL = 1e-10              # plaquette phases (rad-scale, unit-modulus numbers)
-SPECTRUM_ATOL = 1e-10           # eV: folding and gauge comparisons
+EIGENVALUE_ATOL = 1e-10           # eV: folding and gauge comparisons
 FD_STEP = 1e-5                  # Å; central differences: truncation h²|t'''|/6 ≈ 6e-10, round-off ≈ 3e-11 eV/Å
 FD_ATOL = 1e-8                  # eV/Å
 TR_RTOL = 1e-12                 # Ω(B = 0) relative to the quantum-metric scale |∂H|²/gap²
@@ -175,7 +175,7 @@ def test_zero_field_folding():
     for kappa, u in zip(KAPPAS, [np.zeros((2, 2)), *DISPLACEMENTS[:2]]):
         e_sc = np.linalg.eigvalsh(supercell_hamiltonian(MODEL, L, 0, kappa, u))
         e_prim = diagonalize(displaced_model(MODEL, u).hamiltonian(kappa + shifts))[0]
-        assert np.abs(e_sc - np.sort(e_prim.ravel())).max() < SPECTRUM_ATOL
+        assert np.abs(e_sc - np.sort(e_prim.ravel())).max() < EIGENVALUE_ATOL
 
 
 @pytest.mark.parametrize("n_flux", [1, 2, 5])
@@ -184,7 +184,7 @@ def test_gauge_independent_spectrum(n_flux):
     for kappa, u in zip(KAPPAS, DISPLACEMENTS):
         e1 = np.linalg.eigvalsh(supercell_hamiltonian(MODEL, 5, n_flux, kappa, u, gauge=1))
         e2 = np.linalg.eigvalsh(supercell_hamiltonian(MODEL, 5, n_flux, kappa, u, gauge=2))
-        assert np.abs(e1 - e2).max() < SPECTRUM_ATOL
+        assert np.abs(e1 - e2).max() < EIGENVALUE_ATOL
 
 
 @pytest.mark.parametrize("gauge", [1, 2])

@@ -8,19 +8,18 @@ import shutil
 
 import numpy as np
 import pytest
+import xarray as xr
 from threadpoolctl import threadpool_info
 
 import numeric
 from numeric import ParameterError
 from numeric.apps import sweep as sw
 
-xr = pytest.importorskip("xarray")
-pytest.importorskip("zarr")
 
 EXACT = 1e-12
 """The sweep and numeric.moment run the same kernels on the same grid: agreement to rounding."""
 PARTS = ("total", "adiabatic", "nonadiabatic", "skew_scattering", "side_jump")
-SPEC = {
+SMALL_SWEEP = {
     "model": {"delta": [0.8, 1.0]},
     "damping": {"eta_p": 0.02, "eta_c_ratio": [0.2, 2.0], "eta_v": 0.03},
     "q": {"points": ["K", [0.4, 0.3]]},
@@ -30,7 +29,7 @@ SPEC = {
 """2 Δ × 2 η_c × 2 q = 8 points in 4 tasks (Δ, q); nk = 6 keeps each task to a fraction of a second."""
 
 
-def run(out, spec=SPEC, **kw):
+def run(out, spec=SMALL_SWEEP, **kw):
     return numeric.sweep(spec, out, scheduler=kw.pop("scheduler", "synchronous"), progress=False, **kw)
 
 
@@ -58,7 +57,7 @@ def test_store_is_labelled(reference):
     for part in PARTS:
         assert ds[part].attrs["units"].startswith("μ_N per phonon")
         assert np.all(np.isfinite(ds[part])) and np.all(ds[f"{part}_error"] >= 0)
-    assert ds.attrs["spec_sha256"] == sw.load_spec(SPEC).sha256
+    assert ds.attrs["spec_sha256"] == sw.load_spec(SMALL_SWEEP).sha256
     assert json.loads(ds.attrs["runs"])[0]["workers"][0]["package"] == "phonon-moment"
 
 
@@ -79,7 +78,8 @@ def test_values_equal_numeric_moment(reference, i_delta, i_ratio, i_q):
 def test_local_cluster_identical(reference, tmp_path):
     """The same sweep sent to the address of a dask.distributed LocalCluster (loopback only, two worker processes),
     as ``--scheduler ADDRESS`` does: identical values."""
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
+
     with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, dashboard_address=None,
                                   processes=True) as cluster, distributed.Client(cluster) as client:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
@@ -111,8 +111,8 @@ def test_resume_with_other_task_sizes(reference, tmp_path):
     q differ): same hash, the store resumes."""
     out = tmp_path / "chunks.zarr"
     run(out, max_tasks=1)
-    other = {**SPEC, "tasks": {"damping_per_task": 1, "q_per_task": 2}}
-    assert sw.load_spec(other).sha256 == sw.load_spec(SPEC).sha256
+    other = {**SMALL_SWEEP, "tasks": {"damping_per_task": 1, "q_per_task": 2}}
+    assert sw.load_spec(other).sha256 == sw.load_spec(SMALL_SWEEP).sha256
     ds = run(out, other)
     for name in PARTS:
         np.testing.assert_allclose(ds[name].values, reference[name].values, rtol=EXACT, atol=0, err_msg=name)
@@ -127,7 +127,7 @@ def store(reference_store, tmp_path):
 
 
 def test_changed_spec_refused(store):
-    changed = {**SPEC, "run": {"nk": 7}}
+    changed = {**SMALL_SWEEP, "run": {"nk": 7}}
     with pytest.raises(sw.StoreError, match=r"different sweep spec \(changed: run\.nk\)"):
         run(store, changed)
 
@@ -200,7 +200,7 @@ def test_foreign_stores_refused(tmp_path):
 ])
 def test_spec_errors_name_the_key(change, key):
     with pytest.raises(ParameterError, match=key):
-        sw.load_spec({**SPEC, **change})
+        sw.load_spec({**SMALL_SWEEP, **change})
 
 
 def test_shipped_specs_load_and_shrink():
@@ -216,7 +216,7 @@ def test_shipped_specs_load_and_shrink():
 
 def test_acoustic_branch_at_gamma_refused(tmp_path):
     with pytest.raises(ParameterError, match=r"\[run\]\.branch = 0 has ħω ≈ 0"):
-        run(tmp_path / "g.zarr", {**SPEC, "q": {"points": ["G"]}, "run": {"nk": 6, "branch": 0}})
+        run(tmp_path / "g.zarr", {**SMALL_SWEEP, "q": {"points": ["G"]}, "run": {"nk": 6, "branch": 0}})
     assert not (tmp_path / "g.zarr").exists()
 
 

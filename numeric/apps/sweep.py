@@ -67,7 +67,7 @@ UNITS = {"t": "eV", "delta": "eV", "tprime": "eV", "beta": "1", "beta_prime": "1
 MOMENT_UNITS = "μ_N per phonon"
 QUICK_VALUES, QUICK_Q, QUICK_NK, QUICK_NQ = 3, 2, 8, 3
 """``--quick``: values per swept parameter, q-points, k-grid and wedge q-grid of a smoke run."""
-SPECS = resources.files(__package__).joinpath("sweeps")
+SHIPPED_SWEEPS = resources.files(__package__).joinpath("sweeps")
 """The shipped example specs, ``<name>.toml``."""
 
 
@@ -109,7 +109,7 @@ def spec_hash(data: dict) -> str:
 def shipped() -> dict:
     """{name: description} of the example specs shipped with the package."""
     out = {}
-    for f in sorted(SPECS.iterdir(), key=lambda f: f.name):
+    for f in sorted(SHIPPED_SWEEPS.iterdir(), key=lambda f: f.name):
         if f.name.endswith(".toml"):
             out[f.name[:-5]] = tomllib.loads(f.read_text()).get("description", "")
     return out
@@ -140,7 +140,7 @@ def _spec_text(source: str) -> tuple:
                                  f"{', '.join(shipped())}).")
         return path.read_text(), str(path)
     if source in shipped():
-        return SPECS.joinpath(f"{source}.toml").read_text(), source
+        return SHIPPED_SWEEPS.joinpath(f"{source}.toml").read_text(), source
     if "[" in source or "=" in source:
         return source, "(text)"
     raise ParameterError(f"sweep spec {source!r} is neither a file nor a shipped example: use one of "
