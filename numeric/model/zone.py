@@ -68,7 +68,7 @@ SITE_TOL = 1e-6
 """Å: a rotated site within this distance of a site (modulo lattice vectors) is its image."""
 
 
-def _site_images(lattice: Lattice, g: np.ndarray):
+def site_images(lattice: Lattice, g: np.ndarray):
     """(perm, cells): g τ_i = τ_perm[i] + cells[i]·a for every site i, or None if some image is not a site."""
     to_frac = np.linalg.inv(lattice.vectors)
     perm, cells = [], []
@@ -84,21 +84,28 @@ def _site_images(lattice: Lattice, g: np.ndarray):
 
 
 def is_symmetry(model, phonons, g: np.ndarray) -> bool:
-    """Whether the point operation g (about the origin) maps the model and its phonons onto themselves: lattice,
-    atoms (with equal masses and charges), orbitals (scalar, with equal on-site energies and carried by their atoms'
-    images) and every hopping (equal t₀, reference length and β)."""
+    """Whether the point operation g (about the origin) maps the model and its phonons onto themselves: the electrons
+    and atoms (:func:`model_symmetry`), with equal masses and charges on atoms and their images."""
+    if not model_symmetry(model, g):
+        return False
+    perm, _ = site_images(model.atoms, g)
+    fc = phonons.force_constants
+    charges = fc.charges or (0.0,) * len(fc.masses)
+    return all(fc.masses[a] == fc.masses[b] and charges[a] == charges[b] for a, b in enumerate(perm))
+
+
+def model_symmetry(model, g: np.ndarray) -> bool:
+    """Whether the point operation g (about the origin) maps the electronic model onto itself: lattice, atoms,
+    orbitals (scalar, with equal on-site energies and carried by their atoms' images) and every hopping (equal t₀,
+    reference length and β). What Λ (Eq. 4) needs; the phonons are :func:`is_symmetry`'s business."""
     vec = model.lattice.vectors
     M = np.round((vec @ g.T) @ np.linalg.inv(vec)).astype(int)                  # rows: g a_i in units of a
     if not np.allclose(M @ vec, vec @ g.T, atol=SITE_TOL):
         return False
-    orb, at = _site_images(model.lattice, g), _site_images(model.atoms, g)
+    orb, at = site_images(model.lattice, g), site_images(model.atoms, g)
     if orb is None or at is None:
         return False
     perm, cells = orb
-    fc = phonons.force_constants
-    charges = fc.charges or (0.0,) * len(fc.masses)
-    if any(fc.masses[a] != fc.masses[b] or charges[a] != charges[b] for a, b in enumerate(at[0])):
-        return False
     owner = np.array(model.orbital_atom)
     if not (np.array_equal(at[0][owner], owner[perm]) and np.allclose(model.onsite[perm], model.onsite)):
         return False

@@ -26,6 +26,7 @@ import numpy as np
 from ..model.bands import diagonalize
 from . import compiled
 from .contraction import LEVI_CIVITA_2D, routes
+from .little_group import little_group, on_uniform_grid
 from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
 from ..units import kelvin_to_ev
@@ -538,7 +539,7 @@ def lambda_generated(problem, omega, q, *, split: bool = True) -> dict:
 
 
 def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True, resolved: bool = False,
-                           resonances: bool = False, bond_cache: dict | None = None) -> list:
+                           resonances: bool = False, bond_cache: dict | None = None, symmetry: bool = True) -> list:
     """:func:`lambda_generated` for several damping sets at one (ω, q), sharing the band data and vertices (which do
     not depend on damping); ``problem.rates`` is ignored. Returns one dict per entry of ``rates_list``.
 
@@ -550,11 +551,23 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     out["resonances"].
 
     ``bond_cache``: a dict to share between calls with the same model, ω and q on other k-grids (the vertices' bond
-    coefficients depend on q, not on k; numeric/apps/scan.py passes one per q for its two grids)."""
+    coefficients depend on q, not on k; numeric/apps/scan.py passes one per q for its two grids).
+
+    ``symmetry``: on the Γ-centred uniform grid, without ``resolved`` or ``resonances``, sum over one k-point per
+    orbit of the little group of q and unfold the rest (numeric/response/little_group.py: exact on the grid, |G_q|
+    times fewer k-points, 3 at K); θ(q₀ = 0)'s size is then the largest over the points evaluated."""
     if resolved and resonances:
         raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
+    nset = len(list(rates_list))
+    if symmetry and not resolved and not resonances:
+        nk = on_uniform_grid(problem)
+        group = None if nk is None else little_group(problem.model, q, nk)
+        if group is not None and group.order > 1:
+            reduced = replace(problem, k=group.k, weights=group.weights)
+            terms, _ = _both_terms(reduced, omega, q, rates_list, _Contracted, False, False, bond_cache)
+            return _assemble(terms, [], nset, split, False, contract=group.unfold)
     terms, diagnostics = _both_terms(problem, omega, q, rates_list, _Contracted, resolved, resonances, bond_cache)
-    return _assemble(terms, diagnostics, len(list(rates_list)), split, resonances)
+    return _assemble(terms, diagnostics, nset, split, resonances)
 
 
 EQ4_NAMES = ("theta1_split", "theta2", "theta3")                                   # the eq4 functions called …
