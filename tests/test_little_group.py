@@ -81,3 +81,28 @@ def test_without_symmetry_nothing_changes():
     a = lambda_generated_rates(pb, OMEGA, q, rates)[0]
     b = lambda_generated_rates(pb, OMEGA, q, rates, symmetry=False)[0]
     assert all(np.array_equal(a[key], b[key]) for key in KEYS)
+
+
+@pytest.mark.parametrize("name", ["graphene-gapped", "hbn", "haldane", "kagome-breathing"])
+def test_projected_whole_moment_from_the_reduced_grid(name):
+    """The whole tensor projected on a polarization (lambda_projected_rates, the moment's route) from the rotations'
+    representatives, with the images w_g of the polarization, equals the whole grid's: for every phonon mode at K and
+    for polarizations that are no symmetry's eigenvectors (a wrong image would pass for eigenmodes only)."""
+    from numeric.response.fast import lambda_projected_rates
+    from numeric.response.moment import mass_weighted
+    model, rates, pb = _setup(name)
+    _, phonons = load_model(name)
+    q = model.lattice.point("K")
+    _, vectors = phonons.modes(q)
+    modes = [mass_weighted(vectors[:, b], phonons.force_constants.masses) for b in range(vectors.shape[-1])]
+    rng = np.random.default_rng(7)
+    polarizations = modes + [rng.normal(size=len(w)) + 1j * rng.normal(size=len(w)) for w in modes[:2]]
+    values = []
+    for w in polarizations:
+        reduced = lambda_projected_rates(pb, OMEGA, q, rates, w)[0]["projected"]
+        full = lambda_projected_rates(pb, OMEGA, q, rates, w, symmetry=False)[0]["projected"]
+        values.append([(reduced[key], full[key]) for key in ("Lambda", "adiabatic", "nonadiabatic")])
+    values = np.array(values)
+    scale = np.abs(values[..., 1]).max()
+    err = np.abs(values[..., 0] - values[..., 1]).max() / scale
+    assert err < EXACT, f"{name} at K: projected reduced − full = {err:.1e} of the largest projection"

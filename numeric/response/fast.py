@@ -465,17 +465,19 @@ class _Whole(_Contracted):
 
 
 class _Projected(_Contracted):
-    """:class:`_Contracted` plus one pair on which the mode's polarization is folded into the vertices: its value is
-    p = Σ_{ab,ij} T^{ab}_{ij} w^a_i w^{b*}_j, the whole tensor projected on one mode (w = e/√M, CONVENTIONS.md §5).
+    """:class:`_Contracted` plus pairs on which a mode's polarization is folded into the vertices: the value of one
+    is p = Σ_{ab,ij} T^{ab}_{ij} w^a_i w^{b*}_j, the whole tensor projected on one mode (w = e/√M, CONVENTIONS.md §5).
 
     Every term of θ is linear in one u-carrying and one w-carrying object, so u's components are summed with w^a_i and
     w's with w^{b*}_j (exchanged for the swapped term, whose u carries (b, j)): one pair instead of the 4 nsub² of
-    :class:`_Whole`, so the whole moment of a known mode costs 1/(2 nsub²) more pairs than Λ. :meth:`to_matrix` returns
-    (…, nsub² + 1): Λ's entries (a, b) flattened, then p; the resonance treatment decides on Λ's entries only."""
+    :class:`_Whole`, so the whole moment of a known mode costs 1/(2 nsub²) more pairs than Λ. ``w`` may hold several
+    polarizations (nproj, 2 nsub), whose projections are summed into one p (the little group's images of one mode,
+    :func:`lambda_projected_rates`). :meth:`to_matrix` returns (…, nsub² + 1): Λ's entries (a, b) flattened, then p;
+    the resonance treatment decides on Λ's entries only."""
 
     def __init__(self, inputs: _Inputs, swap: bool, rates, w=None):
         super().__init__(inputs, swap, rates)
-        self.w = np.asarray(w, complex)
+        self.w = np.atleast_2d(np.asarray(w, complex))
         self.cu, self.cw = (np.conj(self.w), self.w) if swap else (self.w, np.conj(self.w))
 
     def _sibling(self, inputs):
@@ -483,19 +485,20 @@ class _Projected(_Contracted):
 
     @property
     def _shape(self):
-        return (len(self.rates), 2, self.nk, len(self.owner) + 1)
+        return (len(self.rates), 2, self.nk, len(self.owner) + len(self.w))
 
     def _select(self, V, T, lead):
         base = super()._select(V, T, lead)
         if "u" not in T and "w" not in T:
             return base                                        # broadcast over every pair
-        cu = self.cu if "u" in T else np.ones(1)
-        cw = self.cw if "w" in T else np.ones(1)
-        folded = np.einsum("...kuwAij,u,w->...kAij", V, cu, cw)[..., None, :, :, :]
+        ones = np.ones((len(self.w), 1))
+        cu = self.cu if "u" in T else ones
+        cw = self.cw if "w" in T else ones
+        folded = np.einsum("...kuwAij,gu,gw->...kgAij", V, cu, cw)
         return np.concatenate([base, folded], axis=lead + 1)
 
     def entries(self) -> np.ndarray:
-        return np.vstack([super().entries(), np.zeros((1, self.inputs.model.natoms ** 2))])
+        return np.vstack([super().entries(), np.zeros((len(self.w), self.inputs.model.natoms ** 2))])
 
     @staticmethod
     def eq4(matrix):
@@ -503,9 +506,10 @@ class _Projected(_Contracted):
         return matrix[..., :-1].reshape(matrix.shape[:-1] + (nsub, nsub))
 
     def to_matrix(self, per_pair):
-        lam = super().to_matrix(per_pair[..., :-1])
+        P = len(self.owner)
+        lam = super().to_matrix(per_pair[..., :P])
         lam = lam.reshape(lam.shape[:-2] + (-1,))
-        p = 0.25 * (-1.0 if self.swap else 1.0) * per_pair[..., -1:]
+        p = 0.25 * (-1.0 if self.swap else 1.0) * per_pair[..., P:].sum(axis=-1, keepdims=True)
         return np.concatenate([lam, p], axis=-1)
 
 
@@ -641,16 +645,26 @@ def lambda_tensor_generated(problem, omega, q, rates_list, *, split: bool = True
 
 
 def lambda_projected_rates(problem, omega, q, rates_list, w, *, resonances: bool = False,
-                           bond_cache: dict | None = None) -> list:
+                           bond_cache: dict | None = None, symmetry: bool = True) -> list:
     """:func:`lambda_generated_rates` (split included) and the whole tensor projected on one mode, w = e/√M
     (``numeric.response.moment.mass_weighted``), in one pass (:class:`_Projected`): out[s]["projected"] = {"Lambda",
     "adiabatic", "nonadiabatic"} of p = Σ T^{ab}_{ij} w^a_i w^{b*}_j, whose ``whole_from_projection`` is the whole
     moment (CONVENTIONS.md §5). Equal to :func:`lambda_tensor_generated` contracted with w, to rounding; the scans'
-    route (one branch per q)."""
-    layout = partial(_Projected, w=w)
-    terms, diagnostics = _both_terms(problem, omega, q, rates_list, layout, False, resonances, bond_cache)
+    route (one branch per q).
+
+    ``symmetry`` (without ``resonances``, on the uniform grid): the k-sum over the rotations of the little group as in
+    :func:`lambda_generated_rates`, p being the sum over g of the projections on the images w_g of the mode
+    (:meth:`~numeric.response.little_group.LittleGroup.polarizations`) at the representatives."""
     nset = len(list(rates_list))
-    eq4 = _assemble(terms, diagnostics, nset, True, resonances, contract=_Projected.eq4)
+    layout, contract = partial(_Projected, w=w), _Projected.eq4
+    nk = on_uniform_grid(problem) if symmetry and not resonances else None
+    group = None if nk is None else little_group(problem.model, q, nk, rotations_only=True)
+    if group is not None and group.order > 1:
+        problem = replace(problem, k=group.k, weights=group.weights)
+        layout = partial(_Projected, w=group.polarizations(w))
+        contract = lambda m: group.unfold(_Projected.eq4(m))                              # noqa: E731
+    terms, diagnostics = _both_terms(problem, omega, q, rates_list, layout, False, resonances, bond_cache)
+    eq4 = _assemble(terms, diagnostics, nset, True, resonances, contract=contract)
     for out, projected in zip(eq4, _assemble(terms, diagnostics, nset, True, False, contract=lambda m: m[..., -1])):
         out["projected"] = projected
     return eq4

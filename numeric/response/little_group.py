@@ -63,14 +63,26 @@ class LittleGroup:
         """Σ_g D_g M D_g^† for matrices M (..., nsub, nsub) summed over the representatives (module docstring)."""
         return np.einsum("gai,...ij,gbj->...ab", self.phases, matrix, np.conj(self.phases))
 
+    def polarizations(self, w) -> np.ndarray:
+        """w_g = (D̄_g ⊗ R_g)^† w for every g, (ng, 2 nsub): the images of one mode w (2 nsub,) laid out (atom, x/y).
 
-def little_group(model, q, nk: int) -> LittleGroup:
+        The projection p(k) = Σ T^{ab}_{ij}(k) w^a_i w^{b*}_j (fast._Projected, whose u-carrying vertices take w and
+        whose w-carrying ones take w*: hence the conjugate phase D̄) obeys p_w(gk) = p_{w_g}(k) for a rotation g, so the
+        grid's sum is Σ_g Σ_r (weight) p_{w_g}(r) (tests/test_little_group.py, against the whole grid). Rotations only:
+        for a mirror the same rule, with or without det g, did not reproduce the whole grid for polarizations that are
+        not mirror eigenvectors (CHANGELOG.md), so the projected route reduces by the rotations alone."""
+        w = np.asarray(w, complex).reshape(-1, 2)
+        return np.stack([(D.T @ w @ g).ravel() for D, g in zip(self.phases, self.operations)])
+
+
+def little_group(model, q, nk: int, *, rotations_only: bool = False) -> LittleGroup:
     """The little group of q among the elements of C3v (``numeric.model.zone.GROUP``) that map ``model`` onto itself,
-    and the Γ-centred nk×nk grid reduced by it (:class:`LittleGroup`)."""
+    and the Γ-centred nk×nk grid reduced by it (:class:`LittleGroup`); ``rotations_only`` leaves the mirrors out
+    (the projected tensor's route: :meth:`LittleGroup.polarizations`)."""
     q = np.asarray(q, float)
     to_frac = np.linalg.inv(model.lattice.reciprocal)
     ops = []
-    for g in GROUP:
+    for g in GROUP if not rotations_only else [g for g in GROUP if np.linalg.det(g) > 0]:
         G = g @ q - q
         frac = G @ to_frac
         if np.abs(frac - np.round(frac)).max() < RECIPROCAL_TOL and model_symmetry(model, g):
