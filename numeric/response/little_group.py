@@ -43,7 +43,7 @@ class LittleGroup:
     k : (nr, 2) array
         One representative per orbit of the nk×nk Γ-centred grid, 1/Å.
     weights : (nr,) array
-        (1/nk²) × |orbit| / |G_q|: the Σ_g D_g (…) D_g^† of the module docstring restores the full sum.
+        (1/nk²) × |orbit| / |G_q|: the Σ_g D_g (…) D_g^† of the module docstring restores the full sum (CONVENTIONS.md §4.1).
     phases : (ng, nsub, nsub) complex array
         D_g: D_g[π(a), a] = e^{−iG·τ_{π(a)}}, one per operation.
     operations : (ng, 2, 2) array
@@ -70,7 +70,7 @@ class LittleGroup:
         whose w-carrying ones take w*: hence the conjugate phase D̄) obeys p_w(gk) = p_{w_g}(k) for a rotation g, so the
         grid's sum is Σ_g Σ_r (weight) p_{w_g}(r) (tests/test_little_group.py, against the whole grid). Rotations only:
         for a mirror the same rule, with or without det g, did not reproduce the whole grid for polarizations that are
-        not mirror eigenvectors (CHANGELOG.md), so the projected route reduces by the rotations alone."""
+        not mirror eigenvectors (CONVENTIONS.md §4.1), so the projected route reduces by the rotations alone."""
         w = np.asarray(w, complex).reshape(-1, 2)
         return np.stack([(D.T @ w @ g).ravel() for D, g in zip(self.phases, self.operations)])
 
