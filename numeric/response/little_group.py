@@ -43,7 +43,8 @@ class LittleGroup:
     k : (nr, 2) array
         One representative per orbit of the nk×nk Γ-centred grid, 1/Å.
     weights : (nr,) array
-        (1/nk²) × |orbit| / |G_q|: the Σ_g D_g (…) D_g^† of the module docstring restores the full sum (CONVENTIONS.md §4.1).
+        (1/nk²) × |orbit| / |G_q|: the Σ_g D_g (…) D_g^† of the module docstring restores the full sum
+        (CONVENTIONS.md §4.1).
     phases : (ng, nsub, nsub) complex array
         D_g: D_g[π(a), a] = e^{−iG·τ_{π(a)}}, one per operation.
     operations : (ng, 2, 2) array
