@@ -167,7 +167,7 @@ def main():
         tc, _ = median_time(lambda: lam(p, GENERIC_Q, rates, "compiled"), 3)
         print(f"   {nk:>4} {tn * 1e3:10.1f} {tc * 1e3:12.1f} {tn / tc:6.1f}")
 
-    print("\n4b. growth with the number of q-points (nk = 48, compiled, one process, q along Γ–K)")
+    print(f"\n4b. growth with the number of q-points (nk = {nk_ref}, compiled, one process, q along Γ–K)")
     for nq in (1, 4, 16):
         qs = [K * (i + 1) / nq for i in range(nq)]
         t, _ = median_time(lambda: [lam(pb, q, rates, "compiled") for q in qs], 3)
