@@ -265,6 +265,68 @@ def project(Ul, V, Ur):
     return out.reshape(V.shape)
 
 
+def _combine_loops(W, to, frm, phase, Ul, Ur, ptr, col, coef, out):
+    """out[l, k, p] = Σ_n coef[n] Ul[k]^† M_col[n](k) Ur[k] over n in ptr[l P + p] … ptr[l P + p + 1], where
+    M_c(k) = Σ_bonds W[c, b] phase[k, b] |to_b⟩⟨frm_b| (the vertex whose bond coefficients are W[c]): every Bloch
+    matrix built, projected and combined in one pass per k, with no (component, k, nb, nb) array in between."""
+    J, nbonds = W.shape
+    L, nk, P, nb = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
+    norb = Ul.shape[1]
+    M = np.empty((norb, norb), np.complex128)
+    tmp = np.empty((norb, nb), np.complex128)
+    X = np.empty((J, nb, nb), np.complex128)
+    for k in range(nk):
+        for c in range(J):
+            M[:, :] = 0
+            for b in range(nbonds):
+                M[to[b], frm[b]] += W[c, b] * phase[k, b]
+            for a in range(norb):
+                for j in range(nb):
+                    acc = 0j
+                    for b in range(norb):
+                        acc += M[a, b] * Ur[k, b, j]
+                    tmp[a, j] = acc
+            for i in range(nb):
+                for j in range(nb):
+                    acc = 0j
+                    for a in range(norb):
+                        acc += np.conj(Ul[k, a, i]) * tmp[a, j]
+                    X[c, i, j] = acc
+        for l in range(L):
+            for p in range(P):
+                r = l * P + p
+                for i in range(nb):
+                    for j in range(nb):
+                        acc = 0j
+                        for n in range(ptr[r], ptr[r + 1]):
+                            acc += coef[n] * X[col[n], i, j]
+                        out[l, k, p, i, j] = acc
+    return out
+
+
+def combine(W, to, frm, phase, Ul, Ur, C):
+    """Σ_c C[l, p, c] Ul^† M_c Ur at every k, shape (L, nk, P, nb, nb) for C of shape (L, P, ncomp): the vertices of
+    bond coefficients W (ncomp, nbonds) summed with ``phase`` (nk, nbonds) into the matrix elements (``to``, ``frm``)
+    of each bond, projected on the bands and combined (compiled; see :func:`_combine_loops`). Only the components
+    that C uses are built."""
+    if "combine" not in _state["modules"]:
+        import numba
+        _state["modules"]["combine"] = numba.njit(cache=True)(_combine_loops)
+    C = np.asarray(C, complex)
+    L, P = C.shape[:2]
+    used = np.flatnonzero(np.any(C != 0, axis=(0, 1)))
+    flat = C[:, :, used].reshape(L * P, len(used))
+    rows, cols = np.nonzero(flat)                              # row-major: the terms of each output together
+    ptr = np.searchsorted(rows, np.arange(L * P + 1))
+    nb = Ul.shape[-1]
+    out = np.empty((L, len(phase), P, nb, nb), complex)
+    _state["modules"]["combine"](np.ascontiguousarray(np.asarray(W, complex)[used]), np.asarray(to, np.int64),
+                                 np.asarray(frm, np.int64), np.ascontiguousarray(phase, complex),
+                                 np.ascontiguousarray(Ul, complex), np.ascontiguousarray(Ur, complex),
+                                 ptr.astype(np.int64), cols.astype(np.int64), np.ascontiguousarray(flat[rows, cols]), out)
+    return out
+
+
 def call(gen, name, args, shape):
     """The printed function ``name`` of ``gen`` on ``args`` (the NumPy form's arguments, in ``gen.ARGUMENTS`` order),
     evaluated point by point on the grid ``shape`` = (nset, 2[ℓ], nk, P). Returns its outputs, each of that shape."""
