@@ -51,7 +51,7 @@ def _recip(x):
     return 1.0 / x
 '''
 
-_state = {"enabled": None, "modules": {}, "outputs": {}}
+_state = {"enabled": None, "modules": {}, "outputs": {}, "elements": {}}
 
 
 def available() -> bool:
@@ -265,65 +265,125 @@ def project(Ul, V, Ur):
     return out.reshape(V.shape)
 
 
-def _combine_loops(W, to, frm, phase, Ul, Ur, ptr, col, coef, out):
-    """out[l, k, p] = Σ_n coef[n] Ul[k]^† M_col[n](k) Ur[k] over n in ptr[l P + p] … ptr[l P + p + 1], where
-    M_c(k) = Σ_bonds W[c, b] phase[k, b] |to_b⟩⟨frm_b| (the vertex whose bond coefficients are W[c]): every Bloch
-    matrix built, projected and combined in one pass per k, with no (component, k, nb, nb) array in between."""
-    J, nbonds = W.shape
+def _combine_loops(WT, element, left, right, phase, Ul, Ur, ptr, col, coef, out):
+    """out[l, k, p] = Σ_n coef[n] X_col[n](k) over n in ptr[r] … ptr[r + 1] (r = l P + p), where
+    X_c(k) = Ul[k]^† M_c(k) Ur[k] and M_c(k) = Σ_bonds WT[b, c] phase[k, b] |left_e⟩⟨right_e| (e = element[b]): the
+    band-basis vertex whose bond coefficients are WT[:, c]. Per k: the nb² products conj(Ul) Ur of each nonzero matrix
+    element e once, then every vertex as a sum over its elements, with the vertices on the innermost loop (independent
+    sums, no chain of dependent additions); no (component, k, nb, nb) array in between."""
+    nbonds, J = WT.shape
+    ne = left.shape[0]
     L, nk, P, nb = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
-    norb = Ul.shape[1]
-    M = np.empty((norb, norb), np.complex128)
-    tmp = np.empty((norb, nb), np.complex128)
-    X = np.empty((J, nb, nb), np.complex128)
+    nb2 = nb * nb
+    K = np.empty((ne, nb2), np.complex128)
+    M = np.empty((ne, J), np.complex128)
+    X = np.empty((nb2, J), np.complex128)
+    o = out.reshape(L, nk, P, nb2)
     for k in range(nk):
-        for c in range(J):
-            M[:, :] = 0
-            for b in range(nbonds):
-                M[to[b], frm[b]] += W[c, b] * phase[k, b]
-            for a in range(norb):
-                for j in range(nb):
-                    acc = 0j
-                    for b in range(norb):
-                        acc += M[a, b] * Ur[k, b, j]
-                    tmp[a, j] = acc
+        for e in range(ne):
             for i in range(nb):
+                bra = np.conj(Ul[k, left[e], i])
                 for j in range(nb):
-                    acc = 0j
-                    for a in range(norb):
-                        acc += np.conj(Ul[k, a, i]) * tmp[a, j]
-                    X[c, i, j] = acc
+                    K[e, i * nb + j] = bra * Ur[k, right[e], j]
+        M[:, :] = 0
+        for b in range(nbonds):
+            ph = phase[k, b]
+            e = element[b]
+            for c in range(J):
+                M[e, c] += WT[b, c] * ph
+        X[:, :] = 0
+        for e in range(ne):
+            for x in range(nb2):
+                kx = K[e, x]
+                for c in range(J):
+                    X[x, c] += kx * M[e, c]
         for l in range(L):
             for p in range(P):
                 r = l * P + p
-                for i in range(nb):
-                    for j in range(nb):
+                if ptr[r + 1] == ptr[r] + 1:                 # one term: a copy with its sign (most outputs)
+                    cr, cc = coef[ptr[r]], col[ptr[r]]
+                    for x in range(nb2):
+                        o[l, k, p, x] = cr * X[x, cc]
+                else:
+                    for x in range(nb2):
                         acc = 0j
                         for n in range(ptr[r], ptr[r + 1]):
-                            acc += coef[n] * X[col[n], i, j]
-                        out[l, k, p, i, j] = acc
+                            acc += coef[n] * X[x, col[n]]
+                        o[l, k, p, x] = acc
     return out
 
 
-def combine(W, to, frm, phase, Ul, Ur, C):
+class Workspace:
+    """Complex output arrays carved from blocks of :data:`BLOCK` bytes that are recycled once no array in them is
+    alive. A Λ(q) lays out some 30 MB of kernel arguments at nk = 48² (more with nk); fresh from the system, that
+    memory costs a page fault per 4 KiB, which took longer than computing the arguments. Recycled blocks are already
+    mapped; new ones are large enough for NumPy to ask for huge pages (madvise, from 4 MiB). Arrays below :data:`SMALL`
+    bytes are allocated on their own. The blocks of all workspaces form one pool of at most :data:`POOL` bytes."""
+
+    BLOCK = 32 << 20
+    SMALL = 256 << 10
+    POOL = 256 << 20
+    _pool = []                       # every block, free or not; a block is free when the pool holds its only reference
+
+    def __init__(self):
+        self._block, self._used = np.empty(0, complex), 0
+
+    def empty(self, shape) -> np.ndarray:
+        """An uninitialized complex array of this shape."""
+        n = int(np.prod(shape))
+        if 16 * n < self.SMALL:
+            return np.empty(shape, complex)
+        if self._used + n > len(self._block):
+            self._block, self._used = self._take(max(n, self.BLOCK // 16)), 0
+        out = self._block[self._used:self._used + n].reshape(shape)
+        self._used += -(-n // 4) * 4                           # the next array on a 64-byte boundary
+        return out
+
+    @classmethod
+    def _take(cls, n):
+        """A free block of at least n entries from the pool, or a new one (pooled while the pool has room)."""
+        for block in cls._pool:
+            # referenced by the pool, ``block`` and getrefcount's argument only: no view of it is alive (views
+            # keep their owner, the block, as their base), and no workspace is carving it
+            if len(block) >= n and sys.getrefcount(block) == 3:
+                return block
+        block = np.empty(n, complex)
+        if 16 * (n + sum(len(b) for b in cls._pool)) <= cls.POOL:
+            cls._pool.append(block)
+        return block
+
+
+def _elements(to, frm, n):
+    """(element of each bond, row and column of each element): the distinct matrix elements the bonds add to."""
+    to, frm = np.asarray(to, np.int64), np.asarray(frm, np.int64)
+    key = (to.tobytes(), frm.tobytes(), n)
+    if key not in _state["elements"]:
+        flat, element = np.unique(to * n + frm, return_inverse=True)
+        _state["elements"][key] = (element.astype(np.int64), flat // n, flat % n)
+    return _state["elements"][key]
+
+
+def combine(W, to, frm, phase, Ul, Ur, C, workspace=None):
     """Σ_c C[l, p, c] Ul^† M_c Ur at every k, shape (L, nk, P, nb, nb) for C of shape (L, P, ncomp): the vertices of
     bond coefficients W (ncomp, nbonds) summed with ``phase`` (nk, nbonds) into the matrix elements (``to``, ``frm``)
     of each bond, projected on the bands and combined (compiled; see :func:`_combine_loops`). Only the components
-    that C uses are built."""
+    that C uses and whose weights are not all zero are built. ``workspace``: a :class:`Workspace` for the result."""
     if "combine" not in _state["modules"]:
         import numba
         _state["modules"]["combine"] = numba.njit(cache=True)(_combine_loops)
     C = np.asarray(C, complex)
+    W = np.asarray(W, complex)
     L, P = C.shape[:2]
-    used = np.flatnonzero(np.any(C != 0, axis=(0, 1)))
+    used = np.flatnonzero(np.any(C != 0, axis=(0, 1)) & np.any(W != 0, axis=1))
     flat = C[:, :, used].reshape(L * P, len(used))
     rows, cols = np.nonzero(flat)                              # row-major: the terms of each output together
     ptr = np.searchsorted(rows, np.arange(L * P + 1))
-    nb = Ul.shape[-1]
-    out = np.empty((L, len(phase), P, nb, nb), complex)
-    _state["modules"]["combine"](np.ascontiguousarray(np.asarray(W, complex)[used]), np.asarray(to, np.int64),
-                                 np.asarray(frm, np.int64), np.ascontiguousarray(phase, complex),
-                                 np.ascontiguousarray(Ul, complex), np.ascontiguousarray(Ur, complex),
-                                 ptr.astype(np.int64), cols.astype(np.int64), np.ascontiguousarray(flat[rows, cols]), out)
+    element, left, right = _elements(to, frm, Ul.shape[-2])
+    shape = (L, len(phase), P, Ul.shape[-1], Ul.shape[-1])
+    out = np.empty(shape, complex) if workspace is None else workspace.empty(shape)
+    _state["modules"]["combine"](np.ascontiguousarray(W[used].T), element, left, right,
+                                 np.ascontiguousarray(phase, complex), np.ascontiguousarray(Ul, complex),
+                                 np.ascontiguousarray(Ur, complex), ptr, cols, flat[rows, cols], out)
     return out
 
 

@@ -62,6 +62,7 @@ class _Inputs:
         nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
         self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
+        self._workspace = compiled.Workspace()                   # the compiled form's vertex arguments
 
     def set_rates(self, rates):
         """Damping enters the kernels only as scalars: one set of band data serves every (η_p, γ_n)."""
@@ -172,10 +173,12 @@ class _Inputs:
         W[c] (nbonds) at k + s (s = ``point``, s′ = ``right``): what the kernels read of a vertex, from only the
         components they read. Compiled in one pass per k (``compiled.combine``), or, in the NumPy form, every V_c
         projected (:func:`_sandwich`) and combined."""
+        if not np.any(W):                     # e.g. D of a u vertex at b = 0: zero at every k, broadcast along k
+            return np.zeros((len(C), 1) + C.shape[1:2] + (self.nb, self.nb))
         _, Ul, _ = self.band(point)
         _, Ur, _ = self.band(right)
         if compiled.enabled():
-            return compiled.combine(W, *self.model.bond_ends(), self.phases(point), Ul, Ur, C)
+            return compiled.combine(W, *self.model.bond_ends(), self.phases(point), Ul, Ur, C, self._workspace)
         V = self.model.vertex_from_coefficients(W, np.zeros(2) if Q is None else Q, self.kpoint(point),
                                                 phase=self.phases(point))
         return np.einsum("lpc,cknm->lkpnm", C, _sandwich(Ul, V, Ur))
@@ -391,7 +394,7 @@ class _Contracted:
 
     def argument(self, kind, data):
         value = self._argument(kind, data)
-        if self.points is not None and kind in self.K_AXIS:
+        if self.points is not None and kind in self.K_AXIS and value.shape[self.K_AXIS[kind]] > 1:
             value = np.take(value, self.points, axis=self.K_AXIS[kind])
         return value
 
