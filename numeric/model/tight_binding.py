@@ -70,8 +70,10 @@ def batched_fields(bases, momenta=None) -> list:
     """One field per basis (a list of fields of one kind and momentum), its amplitudes stacked on an axis of its own.
 
     :meth:`TightBindingModel.bond_coefficients` is multilinear in the amplitudes, so on these it returns every product
-    of basis components at once, shape (n_1, …, n_K, nbonds). ``momenta`` (optional, one (S, 2) array per basis, 1/Å)
-    evaluates the fields at S momenta at once instead of their own: a leading axis, shape (S, n_1, …, n_K, nbonds).
+    of basis components at once, shape (n_1, …, n_K, nbonds). ``momenta`` (optional, one array per basis, 1/Å)
+    evaluates the fields at S momenta at once instead of their own, on a leading axis, shape (S, n_1, …, n_K, nbonds):
+    (S, 2) for the whole basis, or (S, n_j, 2), one momentum per component (a basis may then mix fields of one kind
+    at different momenta, e.g. u and w of Eq. 4).
     """
     K = len(bases)
     out = []
@@ -79,7 +81,10 @@ def batched_fields(bases, momenta=None) -> list:
         amp = np.stack([np.asarray(b.amplitude, dtype=complex) for b in basis])
         axes = [1] * K
         axes[j] = len(basis)
-        q = basis[0].q if momenta is None else np.asarray(momenta[j], float).reshape((-1,) + (1,) * K + (2,))
+        q = basis[0].q
+        if momenta is not None:
+            q = np.asarray(momenta[j], float)
+            q = q.reshape((len(q),) + tuple(axes if q.ndim == 3 else [1] * K) + (2,))
         out.append(type(basis[0])(q, amp.reshape(tuple(axes) + amp.shape[1:])))
     return out
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import copy
 import importlib
+import itertools
 import importlib.util
+import weakref
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -34,9 +36,6 @@ FIELD_ORDER = ("u", "w", "A")
 SHIFT = {"u": (1, 0), "w": (-1, -1), "A": (0, 1)}      # field momenta in units of (q, q₀), as in derive/
 KDERIV = ((1, 0), (0, 1))                               # ∂_ℓ, ℓ = x, y
 PHI_STEP = 1e-3                                         # 1/Å, step of the 4-point stencil for ∂φ/∂q₀
-#: the field sets whose bond term :meth:`_Inputs.phi` expands at once; φ_T is read off the first that holds T (u and
-#: w apart: Eq. 4's vertices carry one displacement, and their products would only enlarge the expansion)
-PHI_GROUPS = (("u", "A"), ("w", "A"), ("u", "w", "A"))
 
 
 @dataclass
@@ -61,7 +60,8 @@ class _Inputs:
         self.set_rates(problem.rates)
         nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
-        self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
+        self._verts, self._phis = {}, {}
+        self._grid = _Grid.of(problem)
         self._workspace = compiled.Workspace()                   # the compiled form's vertex arguments
 
     def set_rates(self, rates):
@@ -79,44 +79,48 @@ class _Inputs:
     def kpoint(self, shift):
         return self.k + shift[0] * self.q + shift[1] * self.q0
 
-    def _point(self, shift):
-        """The key of the k-points k + a q + b q₀: at q₀ = 0 every b is the same point, so its band data is too."""
-        return (int(shift[0]), int(shift[1]) if self.q0.any() else 0)
+    def _delta(self, shift):
+        """a q + b q₀ of the shift (a, b): the key of the points k + a q + b q₀ in the grid's cache (:class:`_Grid`)."""
+        return shift[0] * self.q + shift[1] * self.q0
 
     def phases(self, shift):
         """e^{−ik·d} of every bond at k + a q + b q₀, kept for the many vertices evaluated there."""
-        shift = self._point(shift)
-        if shift not in self._phases:
-            self._phases[shift] = self.model.bond_phases(self.kpoint(shift))
-        return self._phases[shift]
+        return self._grid.point(self._delta(shift))[0]
 
     def band(self, shift):
-        shift = self._point(shift)
-        if shift not in self._bands:
-            e, U = diagonalize(self.model.hamiltonian(self.kpoint(shift), phase=self.phases(shift)))
-            self._bands[shift] = (e, U, fermi_dirac(e, self.problem.mu, self.problem.temperature))
-        return self._bands[shift]
+        """(energies, eigenvectors, occupations) at k + a q + b q₀."""
+        return self._grid.point(self._delta(shift))[1:]
 
     def phi(self, T, q0):
         """Bond coefficients of every component combination of the fields T, shape (comps_T..., nbonds)."""
         key = (T, tuple(np.round(q0, 15)))
         if key not in self._phis:
-            self._expand(next(g for g in PHI_GROUPS if set(T) <= set(g)), np.asarray(q0, float))
+            self._expand(T, np.asarray(q0, float))
         return self._phis[key]
 
-    def _expand(self, group, q0):
-        """φ of every subset of the fields ``group`` at q₀ and at :meth:`dvertex`'s stencil, from one expansion of
-        the bond term (``TightBindingModel.bond_expansion``, the momenta on a batch axis) into :meth:`phi`'s cache."""
+    def _expand(self, T, q0):
+        """φ of T and of every other field set at q₀ and at :meth:`dvertex`'s stencil, from one expansion of the bond
+        term (``TightBindingModel.bond_expansion``, the momenta on a batch axis) into :meth:`phi`'s cache. u and w
+        share one slot of the expansion (their components stacked, each at its own momentum): Eq. (4)'s vertices
+        carry one displacement, and their products would only enlarge it; a T with both gets a slot for each."""
+        slots = (("u",), ("w",), ("A",)) if {"u", "w"} <= set(T) else (("u", "w"), ("A",))
         e = PHI_STEP * np.eye(2)
         points = np.vstack([q0[None], *[s * e[l] for l in range(2) for s in (1, -1, 2, -2)]])
         basis = self.fields(np.zeros(2))
-        momenta = {"u": np.broadcast_to(self.q, points.shape), "w": -self.q - points, "A": points}
-        jet = self.model.bond_expansion(batched_fields([basis[f] for f in group], [momenta[f] for f in group]))
-        for mask in range(1, 1 << len(group)):
-            T = tuple(f for j, f in enumerate(group) if mask >> j & 1)
-            pick = tuple(slice(None) if f in T else 0 for f in group)             # axes of the other fields: constant
-            for point, phi in zip(points, jet.coefficient(mask)):
-                self._phis.setdefault((T, tuple(np.round(point, 15))), np.ascontiguousarray(phi[pick]))
+        momentum = {"u": np.broadcast_to(self.q, points.shape), "w": -self.q - points, "A": points}
+        start = {f: sum(len(basis[g]) for g in slot[:slot.index(f)]) for slot in slots for f in slot}
+        jet = self.model.bond_expansion(batched_fields(
+            [sum((basis[f] for f in slot), ()) for slot in slots],
+            [np.concatenate([np.repeat(momentum[f][:, None], len(basis[f]), axis=1) for f in slot], axis=1)
+             for slot in slots]))
+        for mask in range(1, 1 << len(slots)):
+            chosen = [slot for j, slot in enumerate(slots) if mask >> j & 1]
+            for fields in itertools.product(*chosen):                      # one field of each chosen slot
+                field = dict(zip([j for j in range(len(slots)) if mask >> j & 1], fields))
+                index = tuple(slice(start[f], start[f] + len(basis[f])) if (f := field.get(j)) else 0
+                              for j in range(len(slots)))                # axes of the other slots: constant
+                for point, phi in zip(points, jet.coefficient(mask)):
+                    self._phis.setdefault((fields, tuple(np.round(point, 15))), np.ascontiguousarray(phi[index]))
 
     def _layout(self, V, T, lead=0):
         """(lead..., comps_T..., nk, nb, nb) → (lead..., nk, n_u|1, n_w|1, n_A|1, nb, nb)."""
@@ -230,6 +234,45 @@ class _Inputs:
         if kind == "dvertex":
             return self.dvertex(*data)
         raise ValueError(f"unknown argument kind {kind!r}")
+
+
+class _Grid:
+    """Bond phases and band data at k + δ on one problem's k-grid, shared by every :class:`_Inputs` on that problem:
+    the two terms of Eq. (4) read the same points k and k ± q, and a scan's many q the same k. Kept for δ = 0 and the
+    :data:`RECENT` latest other δ (keyed by δ's exact value: −q of one term is 1·(−q) of the other); dropped with
+    the problem."""
+
+    RECENT = 4
+    _of = {}                                  # id(problem) → its grid, while the problem lives
+
+    def __init__(self, problem):
+        self.model, self.k = problem.model, np.asarray(problem.k, float)
+        self.mu, self.temperature = problem.mu, problem.temperature
+        self._points = {}
+
+    @classmethod
+    def of(cls, problem) -> "_Grid":
+        """The grid of this problem (made on first use)."""
+        key = id(problem)
+        if key not in cls._of:
+            cls._of[key] = cls(problem)
+            weakref.finalize(problem, cls._of.pop, key, None)
+        return cls._of[key]
+
+    def point(self, delta):
+        """(bond phases, energies, eigenvectors, occupations) at k + δ."""
+        key = tuple(np.asarray(delta, float).tolist())
+        if key in self._points:
+            self._points[key] = self._points.pop(key)          # the latest last
+            return self._points[key]
+        k = self.k + delta
+        phase = self.model.bond_phases(k)
+        e, U = diagonalize(self.model.hamiltonian(k, phase=phase))
+        self._points[key] = (phase, e, U, fermi_dirac(e, self.mu, self.temperature))
+        recent = [d for d in self._points if any(d)]
+        for d in recent[:-self.RECENT]:
+            del self._points[d]
+        return self._points[key]
 
 
 _LOADED = {}                # kernel modules loaded from a directory, by (path, modification time)
