@@ -60,7 +60,7 @@ class _Inputs:
         self.set_rates(problem.rates)
         nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
-        self._verts, self._phis = {}, {}
+        self._verts, self._phis, self._dphis = {}, {}, {}
         self._grid = _Grid.of(problem)
         self._workspace = compiled.Workspace()                   # the compiled form's vertex arguments
 
@@ -150,17 +150,24 @@ class _Inputs:
             if T == ("u", "w") and not self.problem.second_order_vertices:
                 W = np.zeros_like(W)
             return W, shift, self._momentum(T, self.q0)
-        base, b = (shift[0], 0), shift[1]
-        phi0 = self.phi(T, np.zeros(2))
-        weights = []                  # the vertex is linear in its bond coefficients: ∂_ℓ brings −i d_ℓ down
-        for l in range(2):
-            W = b * self.model.derivative_weights(phi0, KDERIV[l])
+        along_k, along_q0 = self._derivatives(T)
+        W = shift[1] * along_k if along_q0 is None else shift[1] * along_k + along_q0
+        return W, (shift[0], 0), self._momentum(T, np.zeros(2))
+
+    def _derivatives(self, T):
+        """The bond coefficients of ∂_ℓ V_T (k-derivative) and of ∂_{q₀ℓ} φ_T (the 4-point stencil; None without w or
+        A), each (2[ℓ], comps_T..., nbonds): D of a shift (a, b) is b times the first plus the second."""
+        if T not in self._dphis:
+            phi0 = self.phi(T, np.zeros(2))
+            # the vertex is linear in its bond coefficients: ∂_ℓ brings −i d_ℓ down
+            along_k = np.stack([self.model.derivative_weights(phi0, kd) for kd in KDERIV])
+            along_q0 = None
             if "w" in T or "A" in T:
-                e = np.zeros(2)
-                e[l] = PHI_STEP
-                W = W + (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
-            weights.append(W)
-        return np.stack(weights), base, self._momentum(T, np.zeros(2))
+                steps = PHI_STEP * np.eye(2)
+                along_q0 = np.stack([(8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e)))
+                                     / (12 * PHI_STEP) for e in steps])
+            self._dphis[T] = (along_k, along_q0)
+        return self._dphis[T]
 
     def vertex(self, T, shift):
         """⟨n, k+s|V_T|m, k+s−Q_T⟩."""
