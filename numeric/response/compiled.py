@@ -10,7 +10,8 @@ once per k and set, as the NumPy form computes them once per broadcast shape), `
 powers multiplied out. The text is written once per generated source into a cache directory and compiled with
 ``numba.njit(cache=True)``: the first call on a machine compiles (tens of seconds for N = 2; measured by
 tests/benchmarks/bench_generated.py), later processes load the machine code from numba's cache beside that file.
-:func:`project` (the band-basis projections of the vertices) is compiled the same way.
+:func:`project` (the band-basis projections of the vertices) and :func:`combine` (the kernels' vertex arguments:
+Bloch sums, projections and the layout's combinations in one pass per k) are compiled the same way.
 
 The NumPy form stays the readable, tested one and the oracle of this one (tests/test_compiled.py, 1e-12 relative).
 ``PHONON_MOMENT_KERNELS=numpy`` selects it everywhere (also when numba is not installed); :func:`use` switches it in

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import copy
 import importlib
-import itertools
 import importlib.util
+import itertools
 import weakref
 from dataclasses import dataclass, replace
 from functools import partial
