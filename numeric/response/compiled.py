@@ -52,7 +52,9 @@ def _recip(x):
     return 1.0 / x
 '''
 
-_state = {"enabled": None, "modules": {}, "outputs": {}, "elements": {}}
+TERMS_KEPT = 256          # sparse forms of the layouts' coefficient maps kept (:func:`_terms`)
+
+_state = {"enabled": None, "modules": {}, "outputs": {}, "elements": {}, "terms": {}}
 
 
 def available() -> bool:
@@ -364,27 +366,38 @@ def _elements(to, frm, n):
     return _state["elements"][key]
 
 
+def _terms(C):
+    """(components C uses, and per output r = l P + p its terms ptr[r] … ptr[r + 1] as (column among those, coefficient)):
+    C in the sparse form :func:`_combine_loops` reads, kept per C (a layout asks for the same few again and again)."""
+    key = (C.shape, C.tobytes())
+    if key not in _state["terms"]:
+        if len(_state["terms"]) >= TERMS_KEPT:                 # one mode's C per q in a scan: do not keep them all
+            _state["terms"].clear()
+        L, P = C.shape[:2]
+        used = np.flatnonzero(np.any(C != 0, axis=(0, 1)))
+        flat = C[:, :, used].reshape(L * P, len(used))
+        rows, cols = np.nonzero(flat)                          # row-major: the terms of each output together
+        _state["terms"][key] = (used, np.searchsorted(rows, np.arange(L * P + 1)), cols, flat[rows, cols])
+    return _state["terms"][key]
+
+
 def combine(W, to, frm, phase, Ul, Ur, C, workspace=None):
     """Σ_c C[l, p, c] Ul^† M_c Ur at every k, shape (L, nk, P, nb, nb) for C of shape (L, P, ncomp): the vertices of
     bond coefficients W (ncomp, nbonds) summed with ``phase`` (nk, nbonds) into the matrix elements (``to``, ``frm``)
     of each bond, projected on the bands and combined (compiled; see :func:`_combine_loops`). Only the components
-    that C uses and whose weights are not all zero are built. ``workspace``: a :class:`Workspace` for the result."""
+    that C uses are built. ``workspace``: a :class:`Workspace` for the result."""
     if "combine" not in _state["modules"]:
         import numba
         _state["modules"]["combine"] = numba.njit(cache=True)(_combine_loops)
-    C = np.asarray(C, complex)
-    W = np.asarray(W, complex)
+    C = np.ascontiguousarray(C, complex)
     L, P = C.shape[:2]
-    used = np.flatnonzero(np.any(C != 0, axis=(0, 1)) & np.any(W != 0, axis=1))
-    flat = C[:, :, used].reshape(L * P, len(used))
-    rows, cols = np.nonzero(flat)                              # row-major: the terms of each output together
-    ptr = np.searchsorted(rows, np.arange(L * P + 1))
+    used, ptr, cols, coef = _terms(C)
     element, left, right = _elements(to, frm, Ul.shape[-2])
     shape = (L, len(phase), P, Ul.shape[-1], Ul.shape[-1])
     out = np.empty(shape, complex) if workspace is None else workspace.empty(shape)
-    _state["modules"]["combine"](np.ascontiguousarray(W[used].T), element, left, right,
+    _state["modules"]["combine"](np.ascontiguousarray(np.asarray(W, complex)[used].T), element, left, right,
                                  np.ascontiguousarray(phase, complex), np.ascontiguousarray(Ul, complex),
-                                 np.ascontiguousarray(Ur, complex), ptr, cols, flat[rows, cols], out)
+                                 np.ascontiguousarray(Ur, complex), ptr, cols, coef, out)
     return out
 
 

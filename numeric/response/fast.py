@@ -60,7 +60,7 @@ class _Inputs:
         self.set_rates(problem.rates)
         nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
-        self._verts, self._phis, self._dphis = {}, {}, {}
+        self._verts, self._phis, self._dphis, self._points = {}, {}, {}, {}
         self._grid = _Grid.of(problem)
         self._workspace = compiled.Workspace()                   # the compiled form's vertex arguments
 
@@ -79,17 +79,20 @@ class _Inputs:
     def kpoint(self, shift):
         return self.k + shift[0] * self.q + shift[1] * self.q0
 
-    def _delta(self, shift):
-        """a q + b q₀ of the shift (a, b): the key of the points k + a q + b q₀ in the grid's cache (:class:`_Grid`)."""
-        return shift[0] * self.q + shift[1] * self.q0
+    def _point(self, shift):
+        """(bond phases, energies, eigenvectors, occupations) at k + a q + b q₀, from the grid's cache (:class:`_Grid`)."""
+        shift = tuple(shift)
+        if shift not in self._points:
+            self._points[shift] = self._grid.point(shift[0] * self.q + shift[1] * self.q0)
+        return self._points[shift]
 
     def phases(self, shift):
         """e^{−ik·d} of every bond at k + a q + b q₀, kept for the many vertices evaluated there."""
-        return self._grid.point(self._delta(shift))[0]
+        return self._point(shift)[0]
 
     def band(self, shift):
         """(energies, eigenvectors, occupations) at k + a q + b q₀."""
-        return self._grid.point(self._delta(shift))[1:]
+        return self._point(shift)[1:]
 
     def phi(self, T, q0):
         """Bond coefficients of every component combination of the fields T, shape (comps_T..., nbonds)."""
