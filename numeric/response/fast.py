@@ -47,7 +47,11 @@ class ThetaValue:
 
 
 class _Inputs:
-    """Band data and band-basis vertices at k + a q + b q₀, laid out (nk, n_u, n_w, n_A, ...) for the kernels."""
+    """Band data and band-basis vertices at k + a q + b q₀, laid out (nk, n_u, n_w, n_A, ...) for the kernels.
+
+    Band data and bond phases come from the problem's :class:`_Grid` (shared by both terms of Eq. 4 and by later q);
+    the bond coefficients φ of every field set from one bond expansion per term (:meth:`_expand`); a layout's
+    arguments from only the components it reads (:meth:`combined`)."""
 
     def __init__(self, problem, q, q0):
         self.problem = problem
