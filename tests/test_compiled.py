@@ -8,7 +8,7 @@ from numeric.model.random_model import gap_midpoint, random_model
 from numeric.response import compiled
 from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import uniform_problem
-from numeric.response.fast import _Contracted, _Inputs, lambda_generated_rates
+from numeric.response.fast import _Contracted, _Inputs, _Projected, _Whole, lambda_generated_rates
 
 AGREE = 1e-12            # relative to the largest entry of each matrix: the same arithmetic, in another order
 RATES = [Rates(0.03, (0.01, 0.02, 0.015)), Rates(0.01, (0.004, 0.002, 0.006))]
@@ -91,6 +91,63 @@ def test_every_generated_output_agrees(nbands, both_forms):
         assert len(numpy_form) == len(compiled_form)
         for j, (a, b) in enumerate(zip(numpy_form, compiled_form)):
             _close(np.broadcast_to(a, layout._shape), b, f"{name} output {j}")
+
+
+LAYOUTS = {
+    "contracted": _Contracted,
+    "whole": _Whole,
+    "projected": lambda inp, swap, rates: _Projected(inp, swap, rates, w=np.linspace(0.2, 0.9, 2 * inp.model.natoms)
+                                                     * np.exp(1j * np.arange(2 * inp.model.natoms))),
+}
+
+
+def _vertex_arguments(pb, q, layout, swap):
+    """Every vertex, q₀-derivative and velocity argument of the eq4 functions, laid out afresh by ``layout``."""
+    inp = _Inputs(pb, q, np.zeros(2))
+    lay = LAYOUTS[layout](inp, swap, [pb.rates])
+    gen = __import__(f"generated.eq4_n{inp.nb}", fromlist=["ARGUMENTS"])
+    return {(kind, str(data)): lay.argument(kind, data) for desc in gen.ARGUMENTS.values()
+            for _, kind, data in desc if kind in ("vertex", "dvertex", "velocity")}
+
+
+@pytest.mark.parametrize("nbands", [2, 3])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("swap", [False, True])
+def test_vertex_arguments_agree(nbands, layout, swap, both_forms):
+    """The kernels' vertex arguments built from only the components the layout reads, each Bloch sum projected and
+    combined in one pass per k (compiled.combine), against the NumPy form (every component projected, then combined
+    with the same coefficients), for each layout of the displacement pairs (Λ's, the whole tensor, one mode's)."""
+    model = honeycomb_model(tprime=0.3) if nbands == 2 else random_model(3, 1)
+    pb = uniform_problem(model, 5, RATES[0] if nbands == 3 else rates_from_paper(0.04, 0.04, 0.04))
+    numpy_form, compiled_form = both_forms(lambda: _vertex_arguments(pb, np.array([0.4, 0.1]), layout, swap))
+    for key, a in numpy_form.items():
+        assert a.shape == compiled_form[key].shape, key
+        _close(a, compiled_form[key], f"{layout} {key}")
+
+
+def test_recycled_workspace_keeps_live_arguments(monkeypatch):
+    """The compiled arguments are carved from recycled blocks (compiled.Workspace): a block is handed out again only
+    once no array in it is alive, so a layout's arguments survive the evaluation of other Λ(q), whose dropped
+    arguments' blocks are recycled (tiny blocks here, so that every argument has blocks of its own)."""
+    monkeypatch.setattr(compiled.Workspace, "SMALL", 0)
+    monkeypatch.setattr(compiled.Workspace, "BLOCK", 1 << 12)
+    monkeypatch.setattr(compiled.Workspace, "_pool", [])
+    previous = compiled.use(True)
+    try:
+        model = honeycomb_model()
+        rates = [rates_from_paper(0.04, 0.04, 0.04)]
+        pb = uniform_problem(model, 6, rates[0])
+        kept = _vertex_arguments(pb, np.array([0.4, 0.1]), "contracted", False)
+        copies = {key: value.copy() for key, value in kept.items()}
+        first = lambda_generated_rates(pb, 0.2, np.array([-0.3, 0.2]), rates)
+        blocks = len(compiled.Workspace._pool)
+        again = lambda_generated_rates(pb, 0.2, np.array([-0.3, 0.2]), rates)
+        assert len(compiled.Workspace._pool) == blocks > 0                          # every block recycled
+    finally:
+        compiled.use(previous)
+    for key, value in kept.items():
+        np.testing.assert_array_equal(value, copies[key], err_msg=str(key))
+    np.testing.assert_array_equal(first[0]["Lambda"], again[0]["Lambda"])
 
 
 def test_an_argument_varying_outside_its_loop_is_refused():

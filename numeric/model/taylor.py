@@ -78,8 +78,7 @@ class Jet:
             a, b = _aligned(self.c, np.asarray(other, dtype=complex)[None])
             return Jet(a * b)
         a, b = _aligned(self.c, other.c)
-        a, b = np.broadcast_arrays(a, b)
-        out = np.zeros(a.shape, dtype=complex)
+        out = np.zeros((a.shape[0],) + np.broadcast_shapes(a.shape[1:], b.shape[1:]), dtype=complex)
         for s in range(a.shape[0]):
             sub = s
             while True:  # every submask T of S: ε^T · ε^(S∖T) = ε^S

@@ -50,7 +50,8 @@ class Hopping:
 
 @dataclass(frozen=True)
 class Displacement:
-    """Displacement field u(r) = amplitude[α] e^{i q·r} (Å; q in 1/Å), amplitude shape (nsub, 2)."""
+    """Displacement field u(r) = amplitude[α] e^{i q·r} (Å; q in 1/Å), amplitude shape (nsub, 2) (q may be an array
+    (..., 2) of several momenta: see :func:`batched_fields`)."""
 
     q: tuple
     amplitude: np.ndarray
@@ -58,17 +59,21 @@ class Displacement:
 
 @dataclass(frozen=True)
 class VectorPotential:
-    """Vector potential A(r) = amplitude e^{i q·r} (e = ħ = 1: 1/Å), amplitude shape (2,)."""
+    """Vector potential A(r) = amplitude e^{i q·r} (e = ħ = 1: 1/Å), amplitude shape (2,) (q as for
+    :class:`Displacement`)."""
 
     q: tuple
     amplitude: np.ndarray
 
 
-def batched_fields(bases) -> list:
+def batched_fields(bases, momenta=None) -> list:
     """One field per basis (a list of fields of one kind and momentum), its amplitudes stacked on an axis of its own.
 
     :meth:`TightBindingModel.bond_coefficients` is multilinear in the amplitudes, so on these it returns every product
-    of basis components at once, shape (n_1, …, n_K, nbonds).
+    of basis components at once, shape (n_1, …, n_K, nbonds). ``momenta`` (optional, one array per basis, 1/Å)
+    evaluates the fields at S momenta at once instead of their own, on a leading axis, shape (S, n_1, …, n_K, nbonds):
+    (S, 2) for the whole basis, or (S, n_j, 2), one momentum per component (a basis may then mix fields of one kind
+    at different momenta, e.g. u and w of Eq. 4).
     """
     K = len(bases)
     out = []
@@ -76,7 +81,11 @@ def batched_fields(bases) -> list:
         amp = np.stack([np.asarray(b.amplitude, dtype=complex) for b in basis])
         axes = [1] * K
         axes[j] = len(basis)
-        out.append(type(basis[0])(basis[0].q, amp.reshape(tuple(axes) + amp.shape[1:])))
+        q = basis[0].q
+        if momenta is not None:
+            q = np.asarray(momenta[j], float)
+            q = q.reshape((len(q),) + tuple(axes if q.ndim == 3 else [1] * K) + (2,))
+        out.append(type(basis[0])(q, amp.reshape(tuple(axes) + amp.shape[1:])))
     return out
 
 
@@ -211,7 +220,7 @@ class TightBindingModel:
         at every k-grid."""
         cache = self.__dict__.get("_bare")
         if cache is None:
-            cache = self.bond_coefficients(())
+            cache = self.bond_expansion(()).coefficient(0)
             object.__setattr__(self, "_bare", cache)
         return cache
 
@@ -220,10 +229,18 @@ class TightBindingModel:
         """φ(d) for every directed bond: the coefficient of Π(field amplitudes) in the bond term, with r_j = 0.
 
         Returns a complex array (nbonds,). With no fields this is the bare hopping t₀.
-        An amplitude may carry leading batch axes (e.g. (1, n, 1, nsub, 2) for the second of three fields): the result
-        then has those axes broadcast together before the bond axis, which evaluates a whole basis of component products
-        in one pass (the coefficient is multilinear in the amplitudes).
+        An amplitude may carry leading batch axes (e.g. (1, n, 1, nsub, 2) for the second of three fields), and so may
+        a field's momentum ((…, 2)): the result then has those axes broadcast together before the bond axis, which
+        evaluates a whole basis of component products in one pass (the coefficient is multilinear in the amplitudes).
         """
+        if not fields:
+            return self._bare_hoppings()
+        return self.bond_expansion(fields).coefficient((1 << len(fields)) - 1)
+
+    def bond_expansion(self, fields) -> Jet:
+        """The bond term expanded in the amplitudes of ``fields`` (as for :meth:`bond_coefficients`): its coefficient
+        of ε^S is φ(d) of the fields in the subset S (bit j of S: field j), so one expansion holds every vertex of
+        every subset of the fields, each an exact derivative of the same bond formula."""
         b = self._bond_arrays()
         K = len(fields)
         nb = len(self.hoppings)
@@ -236,8 +253,8 @@ class TightBindingModel:
             q = np.asarray(f.q, dtype=float)
             if isinstance(f, Displacement):
                 U = np.asarray(f.amplitude, dtype=complex)
-                phase_i = np.exp(1j * (d + b["offset_to"]) @ q)       # u at r_i = d; r_j = 0 (at the atoms)
-                phase_j = np.exp(1j * b["offset_frm"] @ q)
+                phase_i = np.exp(1j * ((d + b["offset_to"]) @ q[..., None])[..., 0])    # u at r_i = d; r_j = 0
+                phase_j = np.exp(1j * (b["offset_frm"] @ q[..., None])[..., 0])          # (at the atoms)
                 for c in range(2):
                     on_i, on_j = U[..., b["atom_to"], c] * phase_i, U[..., b["atom_frm"], c] * phase_j
                     ui[c] = ui[c] + Jet.variable(np.zeros(on_i.shape), idx, on_i, K)
@@ -268,12 +285,13 @@ class TightBindingModel:
                 span = [Jet.constant(d[:, c], K) for c in range(2)]
             point = [Jet(start[c].c[..., None]) + Jet(span[c].c[..., None]) * s for c in range(2)]
             for idx, q0, a in A_terms:
-                plane = ((point[0] * q0[0] + point[1] * q0[1]) * 1j).exp()
+                q0 = q0[..., None, None]                     # (batch…, 1, 1): against (bond, node)
+                plane = ((point[0] * q0[..., 0, :, :] + point[1] * q0[..., 1, :, :]) * 1j).exp()
                 integral = Jet((plane * w).c.sum(axis=-1))
                 aD = span[0] * a[..., 0, None] + span[1] * a[..., 1, None]
                 flux = flux + Jet.variable(np.zeros(nb), idx, 1.0, K) * aD * integral
             hop = hop * (flux * (-1j)).exp()
-        return hop.coefficient((1 << K) - 1)
+        return hop
 
     # -- matrices in the Bloch basis ------------------------------------------------------------
     def vertex(self, fields, k, *, kderiv=(0, 0), bloch: str = "I") -> np.ndarray:
@@ -300,6 +318,18 @@ class TightBindingModel:
         """d of every directed bond, shape (nbonds, 2), Å: the axis of :meth:`bond_coefficients` and :meth:`bond_phases`."""
         return self._bond_arrays()["d"]
 
+    def bond_ends(self) -> tuple:
+        """(to, frm) of every directed bond, integer arrays (nbonds,): the matrix element each bond adds to."""
+        b = self._bond_arrays()
+        return b["to"], b["frm"]
+
+    def derivative_weights(self, phi, kderiv) -> np.ndarray:
+        """The bond coefficients of ∂_kx^nx ∂_ky^ny of a vertex with bond coefficients ``phi`` (…, nbonds): in
+        convention I the k-derivatives act on e^{−ik·d} alone, so each brings −i d down."""
+        d = self._bond_arrays()["d"]
+        nx, ny = kderiv
+        return phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
+
     def bond_phases(self, k) -> np.ndarray:
         """e^{−ik·d} of every bond at every k, shape (nk..., nbonds): what :meth:`vertex_from_coefficients` sums with."""
         x = np.asarray(finite("k", k), dtype=float) @ self._bond_arrays()["d"].T
@@ -318,9 +348,8 @@ class TightBindingModel:
         """
         k = np.asarray(finite("k", k), dtype=float)
         b = self._bond_arrays()
-        d = b["d"]
         nx, ny = kderiv
-        weights = phi * (-1j * d[:, 0]) ** nx * (-1j * d[:, 1]) ** ny
+        weights = self.derivative_weights(phi, kderiv)
         phase = self.bond_phases(k) if phase is None else phase  # (nk..., nbonds)
         lead, kshape, nbonds = np.shape(weights)[:-1], phase.shape[:-1], phase.shape[-1]
         # Σ over bonds into their matrix elements (to, frm), every vertex of ``lead`` at once: one matrix product
@@ -342,10 +371,12 @@ class TightBindingModel:
             raise ParameterError(f"bloch must be 'I' or 'II', got {bloch!r}.")
         return M
 
-    def hamiltonian(self, k, *, bloch: str = "I") -> np.ndarray:
-        """Bloch Hamiltonian H(k), shape (..., nsub, nsub), eV."""
-        return self.vertex((), k, bloch=bloch)
+    def hamiltonian(self, k, *, bloch: str = "I", phase=None) -> np.ndarray:
+        """Bloch Hamiltonian H(k), shape (..., nsub, nsub), eV (``phase``: :meth:`bond_phases` of k, if known)."""
+        return self.vertex_from_coefficients(self._bare_hoppings(), np.zeros(2), k, bloch=bloch, bare=True, phase=phase)
 
-    def velocity(self, k) -> np.ndarray:
-        """Velocity matrices ∂H/∂k_μ (convention I), shape (..., 2, nsub, nsub), eV·Å."""
-        return np.stack([self.vertex((), k, kderiv=(1, 0)), self.vertex((), k, kderiv=(0, 1))], axis=-3)
+    def velocity(self, k, *, phase=None) -> np.ndarray:
+        """Velocity matrices ∂H/∂k_μ (convention I), shape (..., 2, nsub, nsub), eV·Å (``phase`` as for
+        :meth:`hamiltonian`)."""
+        return np.stack([self.vertex_from_coefficients(self._bare_hoppings(), np.zeros(2), k, kderiv=kd, phase=phase)
+                         for kd in ((1, 0), (0, 1))], axis=-3)

@@ -10,7 +10,8 @@ once per k and set, as the NumPy form computes them once per broadcast shape), `
 powers multiplied out. The text is written once per generated source into a cache directory and compiled with
 ``numba.njit(cache=True)``: the first call on a machine compiles (tens of seconds for N = 2; measured by
 tests/benchmarks/bench_generated.py), later processes load the machine code from numba's cache beside that file.
-:func:`project` (the band-basis projections of the vertices) is compiled the same way.
+:func:`project` (the band-basis projections of the vertices) and :func:`combine` (the kernels' vertex arguments:
+Bloch sums, projections and the layout's combinations in one pass per k) are compiled the same way.
 
 The NumPy form stays the readable, tested one and the oracle of this one (tests/test_compiled.py, 1e-12 relative).
 ``PHONON_MOMENT_KERNELS=numpy`` selects it everywhere (also when numba is not installed); :func:`use` switches it in
@@ -51,7 +52,9 @@ def _recip(x):
     return 1.0 / x
 '''
 
-_state = {"enabled": None, "modules": {}, "outputs": {}}
+TERMS_KEPT = 256          # sparse forms of the layouts' coefficient maps kept (:func:`_terms`)
+
+_state = {"enabled": None, "modules": {}, "outputs": {}, "elements": {}, "terms": {}}
 
 
 def available() -> bool:
@@ -263,6 +266,139 @@ def project(Ul, V, Ur):
     out = np.empty(flat.shape, complex)
     _state["modules"]["project"](np.ascontiguousarray(Ul, complex), flat, np.ascontiguousarray(Ur, complex), out)
     return out.reshape(V.shape)
+
+
+def _combine_loops(WT, element, left, right, phase, Ul, Ur, ptr, col, coef, out):
+    """out[l, k, p] = Σ_n coef[n] X_col[n](k) over n in ptr[r] … ptr[r + 1] (r = l P + p), where
+    X_c(k) = Ul[k]^† M_c(k) Ur[k] and M_c(k) = Σ_bonds WT[b, c] phase[k, b] |left_e⟩⟨right_e| (e = element[b]): the
+    band-basis vertex whose bond coefficients are WT[:, c]. Per k: the nb² products conj(Ul) Ur of each nonzero matrix
+    element e once, then every vertex as a sum over its elements, with the vertices on the innermost loop (independent
+    sums, no chain of dependent additions); no (component, k, nb, nb) array in between."""
+    nbonds, J = WT.shape
+    ne = left.shape[0]
+    L, nk, P, nb = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
+    nb2 = nb * nb
+    K = np.empty((ne, nb2), np.complex128)
+    M = np.empty((ne, J), np.complex128)
+    X = np.empty((nb2, J), np.complex128)
+    o = out.reshape(L, nk, P, nb2)
+    for k in range(nk):
+        for e in range(ne):
+            for i in range(nb):
+                bra = np.conj(Ul[k, left[e], i])
+                for j in range(nb):
+                    K[e, i * nb + j] = bra * Ur[k, right[e], j]
+        M[:, :] = 0
+        for b in range(nbonds):
+            ph = phase[k, b]
+            e = element[b]
+            for c in range(J):
+                M[e, c] += WT[b, c] * ph
+        X[:, :] = 0
+        for e in range(ne):
+            for x in range(nb2):
+                kx = K[e, x]
+                for c in range(J):
+                    X[x, c] += kx * M[e, c]
+        for l in range(L):
+            for p in range(P):
+                r = l * P + p
+                if ptr[r + 1] == ptr[r] + 1:                 # one term: a copy with its sign (most outputs)
+                    cr, cc = coef[ptr[r]], col[ptr[r]]
+                    for x in range(nb2):
+                        o[l, k, p, x] = cr * X[x, cc]
+                else:
+                    for x in range(nb2):
+                        acc = 0j
+                        for n in range(ptr[r], ptr[r + 1]):
+                            acc += coef[n] * X[x, col[n]]
+                        o[l, k, p, x] = acc
+    return out
+
+
+class Workspace:
+    """Complex output arrays carved from blocks of :data:`BLOCK` bytes that are recycled once no array in them is
+    alive. A Λ(q) lays out some 30 MB of kernel arguments at nk = 48² (more with nk); fresh from the system, that
+    memory costs a page fault per 4 KiB, which took longer than computing the arguments. Recycled blocks are already
+    mapped; new ones are large enough for NumPy to ask for huge pages (madvise, from 4 MiB). Arrays below :data:`SMALL`
+    bytes are allocated on their own. The blocks of all workspaces form one pool of at most :data:`POOL` bytes."""
+
+    BLOCK = 32 << 20
+    SMALL = 256 << 10
+    POOL = 256 << 20
+    _pool = []                       # every block, free or not; a block is free when the pool holds its only reference
+
+    def __init__(self):
+        self._block, self._used = np.empty(0, complex), 0
+
+    def empty(self, shape) -> np.ndarray:
+        """An uninitialized complex array of this shape."""
+        n = int(np.prod(shape))
+        if 16 * n < self.SMALL:
+            return np.empty(shape, complex)
+        if self._used + n > len(self._block):
+            self._block, self._used = self._take(max(n, self.BLOCK // 16)), 0
+        out = self._block[self._used:self._used + n].reshape(shape)
+        self._used += -(-n // 4) * 4                           # the next array on a 64-byte boundary
+        return out
+
+    @classmethod
+    def _take(cls, n):
+        """A free block of at least n entries from the pool, or a new one (pooled while the pool has room)."""
+        for block in cls._pool:
+            # referenced by the pool, ``block`` and getrefcount's argument only: no view of it is alive (views
+            # keep their owner, the block, as their base), and no workspace is carving it
+            if len(block) >= n and sys.getrefcount(block) == 3:
+                return block
+        block = np.empty(n, complex)
+        if 16 * (n + sum(len(b) for b in cls._pool)) <= cls.POOL:
+            cls._pool.append(block)
+        return block
+
+
+def _elements(to, frm, n):
+    """(element of each bond, row and column of each element): the distinct matrix elements the bonds add to."""
+    to, frm = np.asarray(to, np.int64), np.asarray(frm, np.int64)
+    key = (to.tobytes(), frm.tobytes(), n)
+    if key not in _state["elements"]:
+        flat, element = np.unique(to * n + frm, return_inverse=True)
+        _state["elements"][key] = (element.astype(np.int64), flat // n, flat % n)
+    return _state["elements"][key]
+
+
+def _terms(C):
+    """(components C uses, and per output r = l P + p its terms ptr[r] … ptr[r + 1] as (column among those, coefficient)):
+    C in the sparse form :func:`_combine_loops` reads, kept per C (a layout asks for the same few again and again)."""
+    key = (C.shape, C.tobytes())
+    if key not in _state["terms"]:
+        if len(_state["terms"]) >= TERMS_KEPT:                 # one mode's C per q in a scan: do not keep them all
+            _state["terms"].clear()
+        L, P = C.shape[:2]
+        used = np.flatnonzero(np.any(C != 0, axis=(0, 1)))
+        flat = C[:, :, used].reshape(L * P, len(used))
+        rows, cols = np.nonzero(flat)                          # row-major: the terms of each output together
+        _state["terms"][key] = (used, np.searchsorted(rows, np.arange(L * P + 1)), cols, flat[rows, cols])
+    return _state["terms"][key]
+
+
+def combine(W, to, frm, phase, Ul, Ur, C, workspace=None):
+    """Σ_c C[l, p, c] Ul^† M_c Ur at every k, shape (L, nk, P, nb, nb) for C of shape (L, P, ncomp): the vertices of
+    bond coefficients W (ncomp, nbonds) summed with ``phase`` (nk, nbonds) into the matrix elements (``to``, ``frm``)
+    of each bond, projected on the bands and combined (compiled; see :func:`_combine_loops`). Only the components
+    that C uses are built. ``workspace``: a :class:`Workspace` for the result."""
+    if "combine" not in _state["modules"]:
+        import numba
+        _state["modules"]["combine"] = numba.njit(cache=True)(_combine_loops)
+    C = np.ascontiguousarray(C, complex)
+    L, P = C.shape[:2]
+    used, ptr, cols, coef = _terms(C)
+    element, left, right = _elements(to, frm, Ul.shape[-2])
+    shape = (L, len(phase), P, Ul.shape[-1], Ul.shape[-1])
+    out = np.empty(shape, complex) if workspace is None else workspace.empty(shape)
+    _state["modules"]["combine"](np.ascontiguousarray(np.asarray(W, complex)[used].T), element, left, right,
+                                 np.ascontiguousarray(phase, complex), np.ascontiguousarray(Ul, complex),
+                                 np.ascontiguousarray(Ur, complex), ptr, cols, coef, out)
+    return out
 
 
 def call(gen, name, args, shape):

@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import itertools
+import weakref
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -34,6 +36,7 @@ from ..units import kelvin_to_ev
 
 FIELD_ORDER = ("u", "w", "A")
 SHIFT = {"u": (1, 0), "w": (-1, -1), "A": (0, 1)}      # field momenta in units of (q, q₀), as in derive/
+KDERIV = ((1, 0), (0, 1))                               # ∂_ℓ, ℓ = x, y
 PHI_STEP = 1e-3                                         # 1/Å, step of the 4-point stencil for ∂φ/∂q₀
 
 
@@ -46,7 +49,11 @@ class ThetaValue:
 
 
 class _Inputs:
-    """Band data and band-basis vertices at k + a q + b q₀, laid out (nk, n_u, n_w, n_A, ...) for the kernels."""
+    """Band data and band-basis vertices at k + a q + b q₀, laid out (nk, n_u, n_w, n_A, ...) for the kernels.
+
+    Band data and bond phases come from the problem's :class:`_Grid` (shared by both terms of Eq. 4 and by later q);
+    the bond coefficients φ of every field set from one bond expansion per term (:meth:`_expand`); a layout's
+    arguments from only the components it reads (:meth:`combined`)."""
 
     def __init__(self, problem, q, q0):
         self.problem = problem
@@ -59,7 +66,9 @@ class _Inputs:
         self.set_rates(problem.rates)
         nsub = self.model.natoms
         self.ncomp = {"u": 2 * nsub, "w": 2 * nsub, "A": 2}
-        self._bands, self._verts, self._phis, self._phases = {}, {}, {}, {}
+        self._verts, self._phis, self._dphis, self._points = {}, {}, {}, {}
+        self._grid = _Grid.of(problem)
+        self._workspace = compiled.Workspace()                   # the compiled form's vertex arguments
 
     def set_rates(self, rates):
         """Damping enters the kernels only as scalars: one set of band data serves every (η_p, γ_n)."""
@@ -76,27 +85,51 @@ class _Inputs:
     def kpoint(self, shift):
         return self.k + shift[0] * self.q + shift[1] * self.q0
 
+    def _point(self, shift):
+        """(bond phases, energies, eigenvectors, occupations) at k + a q + b q₀, from the grid's cache (:class:`_Grid`)."""
+        shift = tuple(shift)
+        if shift not in self._points:
+            self._points[shift] = self._grid.point(shift[0] * self.q + shift[1] * self.q0)
+        return self._points[shift]
+
     def phases(self, shift):
         """e^{−ik·d} of every bond at k + a q + b q₀, kept for the many vertices evaluated there."""
-        shift = tuple(shift)
-        if shift not in self._phases:
-            self._phases[shift] = self.model.bond_phases(self.kpoint(shift))
-        return self._phases[shift]
+        return self._point(shift)[0]
 
     def band(self, shift):
-        shift = tuple(shift)
-        if shift not in self._bands:
-            e, U = diagonalize(self.model.hamiltonian(self.kpoint(shift)))
-            self._bands[shift] = (e, U, fermi_dirac(e, self.problem.mu, self.problem.temperature))
-        return self._bands[shift]
+        """(energies, eigenvectors, occupations) at k + a q + b q₀."""
+        return self._point(shift)[1:]
 
     def phi(self, T, q0):
         """Bond coefficients of every component combination of the fields T, shape (comps_T..., nbonds)."""
         key = (T, tuple(np.round(q0, 15)))
         if key not in self._phis:
-            basis = self.fields(np.asarray(q0, float))
-            self._phis[key] = self.model.bond_coefficients(batched_fields([basis[f] for f in T]))
+            self._expand(T, np.asarray(q0, float))
         return self._phis[key]
+
+    def _expand(self, T, q0):
+        """φ of T and of every other field set at q₀ and at :meth:`dvertex`'s stencil, from one expansion of the bond
+        term (``TightBindingModel.bond_expansion``, the momenta on a batch axis) into :meth:`phi`'s cache. u and w
+        share one slot of the expansion (their components stacked, each at its own momentum): Eq. (4)'s vertices
+        carry one displacement, and their products would only enlarge it; a T with both gets a slot for each."""
+        slots = (("u",), ("w",), ("A",)) if {"u", "w"} <= set(T) else (("u", "w"), ("A",))
+        e = PHI_STEP * np.eye(2)
+        points = np.vstack([q0[None], *[s * e[l] for l in range(2) for s in (1, -1, 2, -2)]])
+        basis = self.fields(np.zeros(2))
+        momentum = {"u": np.broadcast_to(self.q, points.shape), "w": -self.q - points, "A": points}
+        start = {f: sum(len(basis[g]) for g in slot[:slot.index(f)]) for slot in slots for f in slot}
+        jet = self.model.bond_expansion(batched_fields(
+            [sum((basis[f] for f in slot), ()) for slot in slots],
+            [np.concatenate([np.repeat(momentum[f][:, None], len(basis[f]), axis=1) for f in slot], axis=1)
+             for slot in slots]))
+        for mask in range(1, 1 << len(slots)):
+            chosen = [slot for j, slot in enumerate(slots) if mask >> j & 1]
+            for fields in itertools.product(*chosen):                      # one field of each chosen slot
+                field = dict(zip([j for j in range(len(slots)) if mask >> j & 1], fields))
+                index = tuple(slice(start[f], start[f] + len(basis[f])) if (f := field.get(j)) else 0
+                              for j in range(len(slots)))                # axes of the other slots: constant
+                for point, phi in zip(points, jet.coefficient(mask)):
+                    self._phis.setdefault((fields, tuple(np.round(point, 15))), np.ascontiguousarray(phi[index]))
 
     def _layout(self, V, T, lead=0):
         """(lead..., comps_T..., nk, nb, nb) → (lead..., nk, n_u|1, n_w|1, n_A|1, nb, nb)."""
@@ -104,25 +137,71 @@ class _Inputs:
         shape = V.shape[:lead] + (self.nk,) + tuple(self.ncomp[f] if f in T else 1 for f in FIELD_ORDER) + V.shape[-2:]
         return V.reshape(shape)
 
-    def _project(self, V, T, shift):
+    def _right(self, T, shift):
+        """The shift of the right-hand states of ⟨n, k+s|V_T|m, k+s−Q_T⟩."""
         dT = tuple(sum(SHIFT[f][i] for f in T) for i in range(2))
+        return (shift[0] - dT[0], shift[1] - dT[1])
+
+    def _momentum(self, T, q0):
+        return sum(({"u": self.q, "w": -self.q - q0, "A": q0}[f] for f in T), np.zeros(2))
+
+    def _project(self, V, T, shift):
         _, Ul, _ = self.band(shift)
-        _, Ur, _ = self.band((shift[0] - dT[0], shift[1] - dT[1]))
+        _, Ur, _ = self.band(self._right(T, shift))
         return _sandwich(Ul, V, Ur)
+
+    def bond_weights(self, T, shift, derivative=False):
+        """The bond weights of the vertex V_T at k + s (``derivative``: of :meth:`dvertex`'s D, with a leading ℓ axis),
+        shape ((2[ℓ],) comps_T..., nbonds), the point at which they are summed, and Q_T."""
+        T, shift = tuple(T), tuple(shift)
+        if not derivative:
+            W = self.phi(T, self.q0)
+            if T == ("u", "w") and not self.problem.second_order_vertices:
+                W = np.zeros_like(W)
+            return W, shift, self._momentum(T, self.q0)
+        along_k, along_q0 = self._derivatives(T)
+        W = shift[1] * along_k if along_q0 is None else shift[1] * along_k + along_q0
+        return W, (shift[0], 0), self._momentum(T, np.zeros(2))
+
+    def _derivatives(self, T):
+        """The bond coefficients of ∂_ℓ V_T (k-derivative) and of ∂_{q₀ℓ} φ_T (the 4-point stencil; None without w or
+        A), each (2[ℓ], comps_T..., nbonds): D of a shift (a, b) is b times the first plus the second."""
+        if T not in self._dphis:
+            phi0 = self.phi(T, np.zeros(2))
+            # the vertex is linear in its bond coefficients: ∂_ℓ brings −i d_ℓ down
+            along_k = np.stack([self.model.derivative_weights(phi0, kd) for kd in KDERIV])
+            along_q0 = None
+            if "w" in T or "A" in T:
+                steps = PHI_STEP * np.eye(2)
+                along_q0 = np.stack([(8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e)))
+                                     / (12 * PHI_STEP) for e in steps])
+            self._dphis[T] = (along_k, along_q0)
+        return self._dphis[T]
 
     def vertex(self, T, shift):
         """⟨n, k+s|V_T|m, k+s−Q_T⟩."""
         T, shift = tuple(T), tuple(shift)
         key = (T, shift)
         if key not in self._verts:
-            QT = sum(({"u": self.q, "w": -self.q - self.q0, "A": self.q0}[f] for f in T), np.zeros(2))
-            V = self.model.vertex_from_coefficients(self.phi(T, self.q0), QT, self.kpoint(shift),
-                                                    phase=self.phases(shift))
-            V = self._project(V, T, shift)
-            if T == ("u", "w") and not self.problem.second_order_vertices:
-                V = np.zeros_like(V)
-            self._verts[key] = self._layout(V, T)
+            W, point, QT = self.bond_weights(T, shift)
+            V = self.model.vertex_from_coefficients(W, QT, self.kpoint(point), phase=self.phases(point))
+            self._verts[key] = self._layout(self._project(V, T, point), T)
         return self._verts[key]
+
+    def combined(self, W, point, right, C, Q=None):
+        """Σ_c C[l, p, c] ⟨n, k+s|V_c|m, k+s′⟩ at every k, shape (L, nk, P, nb, nb), where V_c sums the bond weights
+        W[c] (nbonds) at k + s (s = ``point``, s′ = ``right``): what the kernels read of a vertex, from only the
+        components they read. Compiled in one pass per k (``compiled.combine``), or, in the NumPy form, every V_c
+        projected (:func:`_sandwich`) and combined."""
+        if not np.any(W):                     # e.g. D of a u vertex at b = 0: zero at every k, broadcast along k
+            return np.zeros((len(C), 1) + C.shape[1:2] + (self.nb, self.nb))
+        _, Ul, _ = self.band(point)
+        _, Ur, _ = self.band(right)
+        if compiled.enabled():
+            return compiled.combine(W, *self.model.bond_ends(), self.phases(point), Ul, Ur, C, self._workspace)
+        V = self.model.vertex_from_coefficients(W, np.zeros(2) if Q is None else Q, self.kpoint(point),
+                                                phase=self.phases(point))
+        return np.einsum("lpc,cknm->lkpnm", C, _sandwich(Ul, V, Ur))
 
     def energy(self, shift):
         return self.band(shift)[0].reshape(self.nk, 1, 1, 1, self.nb)
@@ -133,9 +212,8 @@ class _Inputs:
     # -- q₀ → 0 inputs (derive/q0_expansion.py); valid only when self.q0 == 0 -------------------------------
     def velocity(self, base):
         """v^ℓ_nm = ⟨n|∂_ℓ H|m⟩ at k + a q, shape (2[ℓ], nk, 1, 1, 1, nb, nb)."""
-        _, U, _ = self.band(base)
-        dH = np.moveaxis(self.model.velocity(self.kpoint(base)), -3, 0)            # (2, nk, nsub, nsub)
-        v = _sandwich(U, dH, U)                                                     # (2, nk, nb, nb)
+        W = np.stack([self.model.derivative_weights(self.model.bond_coefficients(()), kd) for kd in KDERIV])
+        v = self.combined(W, base, base, np.eye(2)[:, None, :])                   # (2, nk, 1, nb, nb)
         return v.reshape(2, self.nk, 1, 1, 1, self.nb, self.nb)
 
     def dfde(self, base):
@@ -148,21 +226,8 @@ class _Inputs:
 
     def dvertex(self, T, shift):
         """D = ⟨n| b ∂_ℓ V_T + ∂_δ V_T|_φ |m⟩ at the base points (rule of derive/q0_expansion.py), (2[ℓ], nk, ...)."""
-        T, shift = tuple(T), tuple(shift)
-        base = (shift[0], 0)
-        b = shift[1]
-        QT = sum((self.q * SHIFT[f][0] for f in T), np.zeros(2))
-        phi0 = self.phi(T, np.zeros(2))
-        d = self.model.bond_vectors()                                               # (nbonds, 2), Å
-        weights = []                  # the vertex is linear in its bond coefficients: ∂_ℓ brings −i d_ℓ down
-        for l in range(2):
-            W = b * phi0 * (-1j * d[:, l])
-            if "w" in T or "A" in T:
-                e = np.zeros(2)
-                e[l] = PHI_STEP
-                W = W + (8 * (self.phi(T, e) - self.phi(T, -e)) - (self.phi(T, 2 * e) - self.phi(T, -2 * e))) / (12 * PHI_STEP)
-            weights.append(W)
-        D = self.model.vertex_from_coefficients(np.stack(weights), QT, self.kpoint(base), phase=self.phases(base))
+        W, base, QT = self.bond_weights(T, shift, derivative=True)
+        D = self.model.vertex_from_coefficients(W, QT, self.kpoint(base), phase=self.phases(base))
         return self._layout(self._project(D, T, base), T, lead=1)
 
     def argument(self, kind, data):
@@ -185,6 +250,45 @@ class _Inputs:
         if kind == "dvertex":
             return self.dvertex(*data)
         raise ValueError(f"unknown argument kind {kind!r}")
+
+
+class _Grid:
+    """Bond phases and band data at k + δ on one problem's k-grid, shared by every :class:`_Inputs` on that problem:
+    the two terms of Eq. (4) read the same points k and k ± q, and a scan's many q the same k. Kept for δ = 0 and the
+    :data:`RECENT` latest other δ (keyed by δ's exact value: −q of one term is 1·(−q) of the other); dropped with
+    the problem."""
+
+    RECENT = 4
+    _of = {}                                  # id(problem) → its grid, while the problem lives
+
+    def __init__(self, problem):
+        self.model, self.k = problem.model, np.asarray(problem.k, float)
+        self.mu, self.temperature = problem.mu, problem.temperature
+        self._points = {}
+
+    @classmethod
+    def of(cls, problem) -> "_Grid":
+        """The grid of this problem (made on first use)."""
+        key = id(problem)
+        if key not in cls._of:
+            cls._of[key] = cls(problem)
+            weakref.finalize(problem, cls._of.pop, key, None)
+        return cls._of[key]
+
+    def point(self, delta):
+        """(bond phases, energies, eigenvectors, occupations) at k + δ."""
+        key = tuple(np.asarray(delta, float).tolist())
+        if key in self._points:
+            self._points[key] = self._points.pop(key)          # the latest last
+            return self._points[key]
+        k = self.k + delta
+        phase = self.model.bond_phases(k)
+        e, U = diagonalize(self.model.hamiltonian(k, phase=phase))
+        self._points[key] = (phase, e, U, fermi_dirac(e, self.mu, self.temperature))
+        recent = [d for d in self._points if any(d)]
+        for d in recent[:-self.RECENT]:
+            del self._points[d]
+        return self._points[key]
 
 
 _LOADED = {}                # kernel modules loaded from a directory, by (path, modification time)
@@ -322,35 +426,34 @@ class _Contracted:
         """This layout on other inputs."""
         return type(self)(inputs, self.swap, self.rates)
 
-    def _select(self, V, T, lead):
-        """(lead…, nk, n_u|1, n_w|1, n_A|1, nb, nb) → (lead…, nk, P|1, n_A|1, nb, nb), ε_{k₁k₂} on u-carrying objects."""
-        ix, axis = (slice(None),) * (lead + 1), lead + 1            # np.take on one axis: faster than two index arrays
-        if "u" in T and "w" in T:
-            nu, nw = V.shape[axis:axis + 2]
-            V = np.take(V.reshape(V.shape[:axis] + (nu * nw,) + V.shape[axis + 2:]), self.iu * nw + self.iw, axis=axis)
-        elif "u" in T:
-            V = np.take(V[ix + (slice(None), 0)], self.iu, axis=axis)
-        elif "w" in T:
-            V = np.take(V[ix + (0,)], self.iw, axis=axis)
-        else:
-            V = V[ix + (slice(0, 1), 0)]
-        if "u" in T:
-            V *= self.sign[:, None, None, None]                        # V is np.take's copy
-        return V
+    def _pair_coefficients(self, T):
+        """(P|1, n_u|1, n_w|1): the u and w components each pair reads, with ε_{k₁k₂} on u-carrying objects."""
+        if "u" not in T and "w" not in T:
+            return np.ones((1, 1, 1))
+        n = [self.inputs.ncomp[f] if f in T else 1 for f in ("u", "w")]
+        out = np.zeros((len(self.owner), *n), complex)
+        iu = self.iu if "u" in T else 0
+        iw = self.iw if "w" in T else 0
+        out[np.arange(len(self.owner)), iu, iw] = self.sign if "u" in T else 1.0
+        return out
 
-    def _align_A(self, V, T, derivative):
-        """Pick A component 1 − ℓ (times ε_{ℓk}) per direction ℓ; the result has a leading ℓ axis (length 2 or 1)."""
-        if "A" not in T:
-            return V[..., 0, :, :] if derivative else V[None, ..., 0, :, :]
-        if derivative:
-            return np.stack([self.EPS_LA[l] * V[l, ..., 1 - l, :, :] for l in (0, 1)])
-        return np.stack([self.EPS_LA[l] * V[..., 1 - l, :, :] for l in (0, 1)])
+    def _combination(self, T, derivative):
+        """(L, P|1, n): the coefficients with which the kernels' argument at (ℓ, pair) sums the n = (2[ℓ] ×) comps_T
+        components of the vertex T (of its q₀-derivative D: ℓ-th of D's leading axis): the pairs' u and w components
+        (:meth:`_pair_coefficients`), the A component 1 − ℓ times ε_{ℓk} per direction ℓ. L = 2 with A or ℓ, else 1."""
+        pairs = self._pair_coefficients(T)
+        L = 2 if derivative or "A" in T else 1
+        C = np.zeros((L, len(pairs), 2 if derivative else 1) + pairs.shape[1:] + (2 if "A" in T else 1,), complex)
+        for l in range(L):
+            a, eps = (1 - l, self.EPS_LA[l]) if "A" in T else (0, 1.0)
+            C[l, :, l if derivative else 0, :, :, a] = eps * pairs
+        return C.reshape(L, len(pairs), -1)
 
     K_AXIS = {"energy": -3, "occupation": -3, "dfde": -3, "velocity": -4, "vertex": -4, "dvertex": -4}
 
     def argument(self, kind, data):
         value = self._argument(kind, data)
-        if self.points is not None and kind in self.K_AXIS:
+        if self.points is not None and kind in self.K_AXIS and value.shape[self.K_AXIS[kind]] > 1:
             value = np.take(value, self.points, axis=self.K_AXIS[kind])
         return value
 
@@ -360,8 +463,9 @@ class _Contracted:
             key = (kind, tuple(data[0]), tuple(data[1]))
             if key not in self._cache:
                 T, derivative = tuple(data[0]), kind == "dvertex"
-                V = inp.vertex(*data) if kind == "vertex" else inp.dvertex(*data)
-                self._cache[key] = self._align_A(self._select(V, T, int(derivative)), T, derivative=derivative)
+                W, point, QT = inp.bond_weights(T, data[1], derivative)
+                self._cache[key] = inp.combined(W.reshape(-1, W.shape[-1]), point, inp._right(T, point),
+                                                self._combination(T, derivative), QT)
             return self._cache[key]
         if kind == "eta_p":                       # damping sets on a leading axis: (nset, 1[ℓ], 1[k], 1[P])
             return np.array([r.phonon for r in self.rates]).reshape(-1, 1, 1, 1)
@@ -488,15 +592,14 @@ class _Projected(_Contracted):
     def _shape(self):
         return (len(self.rates), 2, self.nk, len(self.owner) + len(self.w))
 
-    def _select(self, V, T, lead):
-        base = super()._select(V, T, lead)
+    def _pair_coefficients(self, T):
+        base = super()._pair_coefficients(T)
         if "u" not in T and "w" not in T:
             return base                                        # broadcast over every pair
         ones = np.ones((len(self.w), 1))
         cu = self.cu if "u" in T else ones
         cw = self.cw if "w" in T else ones
-        folded = np.einsum("...kuwAij,gu,gw->...kgAij", V, cu, cw)
-        return np.concatenate([base, folded], axis=lead + 1)
+        return np.concatenate([base, cu[:, :, None] * cw[:, None, :]])
 
     def entries(self) -> np.ndarray:
         return np.vstack([super().entries(), np.zeros((len(self.w), self.inputs.model.natoms ** 2))])
