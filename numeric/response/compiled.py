@@ -407,10 +407,12 @@ def call(gen, name, args, shape):
     desc = gen.ARGUMENTS[name]
     prepared = []
     for (arg, kind, data), value in zip(desc, args):
-        value = np.asarray(value, DTYPE[kind])
         if kind == "omega":
+            if np.ndim(value) or not np.isrealobj(value):
+                raise RuntimeError(f"{name}: the compiled form takes one real ω, got {value!r}; use the NumPy form")
             prepared.append(float(value))
             continue
+        value = np.asarray(value, DTYPE[kind])
         trailing = value.shape[value.ndim - TRAILING[kind]:]
         lead = value.shape[:value.ndim - TRAILING[kind]]
         if len(lead) > 4 or any(n not in (1, m) for n, m in zip(lead[::-1], shape[::-1])):

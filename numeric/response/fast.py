@@ -483,9 +483,10 @@ class _Contracted:
         """The eq4 function ``name`` on this layout's arguments (its raw outputs)."""
         gen = _kernels("eq4", self.inputs.nb)
         args = [self.argument(kind, data) for _, kind, data in gen.ARGUMENTS[name]]
-        if compiled.enabled():
+        omega = np.asarray(getattr(self.inputs, "omega", 0.0))          # theta2_poles needs none
+        if compiled.enabled() and omega.ndim == 0 and np.isrealobj(omega):
             return compiled.call(gen, name, args, self._shape)
-        return getattr(gen, name)(*args)
+        return getattr(gen, name)(*args)          # also ω off the real axis or varying with k (the pole tests)
 
     @property
     def _shape(self):
