@@ -130,7 +130,7 @@ def test_compiled_triangle_sums_agree_on_random_triangles(both_forms):
     near = lambda x, y: (x - y) ** 2 < SMALL**2 * ((z.real[:, None, None] - (x + y) / 2) ** 2 + z.imag[:, None, None] ** 2)
     narrow, pair = near(lo, hi), near(lo, mid) | near(mid, hi)
     assert min(narrow.sum(), (pair & ~narrow).sum(), (~pair).sum()) > 100, "a branch is not exercised"
-    F = np.array([_antiderivative(p, z[:, None], g, 0) for p in range(1, 5)])   # (orders, nset, npts)
+    F = np.array([_antiderivative(p, z, g[:, None], 0) for p in range(1, 5)])   # (orders, npts, nset)
     interp = _quadratic_weights(bary[sub].mean(axis=1) / 2)
     where = rng.integers(0, 40, (nT, 6))
     for p in range(1, 5):

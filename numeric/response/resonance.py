@@ -233,11 +233,17 @@ def _residues(layout, model, k, q, widths, n):
 
 def _distinct(ij):
     """The distinct integer points (n, 2) of ij (..., 2), in np.unique(axis=0)'s lexicographic order, and the index of
-    each point of ij into them (...); sorts integer keys (np.unique along an axis sorts structured rows, much slower)."""
-    lo = ij.reshape(-1, 2).min(axis=0)
-    span = ij.reshape(-1, 2).max(axis=0)[1] - lo[1] + 1
-    keys, where = np.unique(((ij[..., 0] - lo[0]) * span + ij[..., 1] - lo[1]).ravel(), return_inverse=True)
-    return np.stack([keys // span + lo[0], keys % span + lo[1]], -1), where.reshape(ij.shape[:-1])
+    each point of ij into them (...): marked on the grid of their bounding box, without sorting (np.unique along an
+    axis sorts structured rows, several times slower; the box is at most the zone's finest grid)."""
+    lo = np.array([ij[..., 0].min(), ij[..., 1].min()])
+    span = np.array([ij[..., 0].max(), ij[..., 1].max()]) - lo + 1
+    keys = (ij[..., 0] - lo[0]) * span[1] + ij[..., 1] - lo[1]
+    present = np.zeros(span[0] * span[1], bool)
+    present[keys] = True
+    distinct = np.flatnonzero(present)
+    rank = np.empty(present.size, np.intp)
+    rank[distinct] = np.arange(len(distinct))
+    return np.stack([distinct // span[1] + lo[0], distinct % span[1] + lo[1]], -1), rank[keys]
 
 
 def _p2_nodes(tri, N):
@@ -314,21 +320,22 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     M = N * 2**levels
     # The sub-triangles' vertices are points of the M×M grid; unwrapped, a vertex that neighbouring triangles share is
     # one point, whose g_n and F_p are computed once.
-    points, vertex = _distinct(np.einsum("vi,tix->tvx", bary, tri))                     # (npts, 2), (nT, nv)
+    points, vertex = _distinct(np.matmul(bary, tri))                                    # (npts, 2), (nT, nv)
     e0f, eqf = _bands_pair(model, (points / M) @ model.lattice.reciprocal, q)
     g = eqf[:, n] - e0f[:, n]                                                             # (npts,)
     z = zs[:, n]
-    u = z[:, None] - g                                                                    # (nset, npts)
-    logu = np.log(u)
-    F = [u * logu if p == 1 else -logu if p == 2 else _antiderivative(p, z[:, None], g, 0)
-         for p in range(1, len(R) + 1)]                                                  # (orders, nset, npts)
+    u = z - g[:, None]                                                                    # (npts, nset)
+    # log u = ½ log|u|² + i arg u: NumPy vectorizes the real log and arctan2, not the complex log (4× slower)
+    logu = 0.5 * np.log(u.real**2 + u.imag**2) + 1j * np.arctan2(u.imag, u.real)
+    F = [u * logu if p == 1 else -logu if p == 2 else _antiderivative(p, z, g[:, None], 0)
+         for p in range(1, len(R) + 1)]                                                  # (orders, npts, nset)
     interp = _quadratic_weights(bary[sub].mean(axis=1) / 2**levels)                       # (nsub, 6): R̃ at centroids
     return _triangle_sums(np.array(F), g, vertex, sub, interp, 1.0 / (N * N * len(sub)), z, R, where)
 
 
 def _triangle_sums(F, g, vertex, sub, interp, weight, z, R, where):
     """Σ_sub weight · F_p[g₁, g₂, g₃] · interp[sub] per triangle, contracted with the residues at its P2 nodes:
-    (nset, 2[ℓ], nT, P). F (orders, nset, npts): F_p(z, g) at the points where g (npts,) is known; vertex (nT, nv):
+    (nset, 2[ℓ], nT, P). F (orders, npts, nset): F_p(z, g) at the points where g (npts,) is known; vertex (nT, nv):
     each triangle's sub-triangle vertices among them; sub (nsub, 3): the sub-triangles' vertices (into nv); interp
     (nsub, 6): the P2 weights at their centroids; weight: twice a sub-triangle's area; z (nset,); R (orders, nset,
     2[ℓ], nnodes, P) at the P2 nodes ``where`` (nT, 6). The compiled form (numeric/response/resonance_compiled.py)
@@ -336,11 +343,12 @@ def _triangle_sums(F, g, vertex, sub, interp, weight, z, R, where):
     if compiled.enabled():
         from .resonance_compiled import triangle_sums
         c = np.ascontiguousarray                  # one array layout per argument: numba compiles one signature
-        return triangle_sums(c(F.T), c(g), c(vertex), c(sub), c(interp), weight, c(z), c(R), c(where), SMALL**2)
+        return triangle_sums(c(F), c(g), c(vertex), c(sub), c(interp), weight, c(z), c(R), c(where), SMALL**2)
     ids = vertex[:, sub]                                                                  # (nT, nsub, 3)
     ids = np.take_along_axis(ids, np.argsort(g[ids], axis=-1), -1)                        # sorted by g
     out = 0.0
-    dd = _divided_differences(z[:, None, None], g[ids][None], {p: Fp[:, ids] for p, Fp in enumerate(F, 1)})
+    dd = _divided_differences(z[:, None, None], g[ids][None], {p: np.moveaxis(Fp[ids], -1, 0)
+                                                               for p, Fp in enumerate(F, 1)})
     for p, value in dd.items():
         coef = (weight * value) @ interp                                                  # (nset, nT, 6)
         out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])

@@ -51,9 +51,8 @@ def _derivative(p, u, order):
 @numba.njit(cache=True)
 def triangle_sums(F, g, vertex, sub, interp, weight, z, R, where, small2):
     """Σ_sub weight · F_p[g₁, g₂, g₃] · interp[sub] per triangle, contracted with R at its P2 nodes: (nset, 2[ℓ], nT, P)
-    (mirrors resonance._triangle_sums, whose docstring gives the arguments; here F is (npts, nset, orders), each
-    point's values together, and small2 = SMALL²)."""
-    npts, nset, orders = F.shape
+    (mirrors resonance._triangle_sums, whose docstring gives the arguments; small2 = SMALL²)."""
+    orders, npts, nset = F.shape
     nT, nL, P = vertex.shape[0], R.shape[2], R.shape[4]
     out = np.zeros((nset, nL, nT, P), np.complex128)
     coef = np.empty((nset, orders, 6), np.complex128)
@@ -96,11 +95,11 @@ def triangle_sums(F, g, vertex, sub, interp, weight, z, R, where, small2):
                         if close01:                # F[x, y] as a Taylor series about the midpoint
                             f01 = _derivative(p, zs - mid01, 1) + _derivative(p, zs - mid01, 3) * sq01 / 24
                         else:
-                            f01 = (F[v0, s, o] - F[v1, s, o]) * inv01
+                            f01 = (F[o, v0, s] - F[o, v1, s]) * inv01
                         if close12:
                             f12 = _derivative(p, zs - mid12, 1) + _derivative(p, zs - mid12, 3) * sq12 / 24
                         else:
-                            f12 = (F[v1, s, o] - F[v2, s, o]) * inv12
+                            f12 = (F[o, v1, s] - F[o, v2, s]) * inv12
                         dd = (f01 - f12) * inv02
                     value = weight * dd
                     for j in range(6):
