@@ -5,10 +5,10 @@ base triangle T, for each of its 4^levels sub-triangles it sorts g_n at the thre
 differences F_p[g₁, g₂, g₃] of every order p and damping set (the formulas and SMALL-branches of
 ``resonance._divided_differences``, Taylor series included), sums them with the P2 weights of the sub-triangle's
 centroid into coef[s, p, j], and contracts coef with the residues R at T's six P2 nodes. The NumPy form builds
-(nset, nT, nsub, 3) temporaries for the same sums; this one holds a (nset, orders, 6) block, and decides the sorting,
+(nset, nT, nsub, 3) temporaries for the same sums; this one holds one triangle's, and decides the sorting,
 the differences of g and their reciprocals once per sub-triangle for all damping sets. The band energies and the
 antiderivatives F_p at the vertices stay NumPy's, shared by both forms, so that the cancellations in the divided
-differences see the same numbers. The NumPy form is the readable one and the oracle (tests/test_resonance.py,
+differences see the same numbers. The NumPy form is the readable one and the oracle (tests/test_compiled.py,
 1e-12 relative); ``numeric.response.compiled.enabled()`` selects between them.
 
 Compiled with ``numba.njit(cache=True)`` on first use (seconds, once per machine: numba's cache sits beside this file).
@@ -55,10 +55,13 @@ def triangle_sums(F, g, vertex, sub, interp, weight, z, R, where, small2):
     orders, npts, nset = F.shape
     nT, nL, P = vertex.shape[0], R.shape[2], R.shape[4]
     out = np.zeros((nset, nL, nT, P), np.complex128)
+    nsub = sub.shape[0]
+    # one triangle's weighted divided differences (real and imaginary parts apart) and their P2 sums coef = D @ interp
+    D = np.empty((nset, orders, 2, nsub))
+    weights = np.ascontiguousarray(interp.T)
     coef = np.empty((nset, orders, 6), np.complex128)
     for t in range(nT):
-        coef[:] = 0.0
-        for i in range(sub.shape[0]):
+        for i in range(nsub):
             v0, v1, v2 = vertex[t, sub[i, 0]], vertex[t, sub[i, 1]], vertex[t, sub[i, 2]]
             if g[v0] > g[v1]:                      # sorted by g, ties kept in order (np.argsort on three values)
                 v0, v1 = v1, v0
@@ -101,9 +104,15 @@ def triangle_sums(F, g, vertex, sub, interp, weight, z, R, where, small2):
                         else:
                             f12 = (F[o, v1, s] - F[o, v2, s]) * inv12
                         dd = (f01 - f12) * inv02
-                    value = weight * dd
-                    for j in range(6):
-                        coef[s, o, j] += value * interp[i, j]
+                    D[s, o, 0, i], D[s, o, 1, i] = weight * dd.real, weight * dd.imag
+        for s in range(nset):
+            for o in range(orders):
+                for j in range(6):
+                    re = im = 0.0
+                    for i in range(nsub):
+                        re += D[s, o, 0, i] * weights[j, i]
+                        im += D[s, o, 1, i] * weights[j, i]
+                    coef[s, o, j] = complex(re, im)
         for s in range(nset):
             for o in range(orders):
                 for j in range(6):
