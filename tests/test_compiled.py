@@ -1,14 +1,18 @@
-"""The compiled form of the eq4 kernels (numeric/response/compiled.py) against their NumPy form, its oracle."""
+"""The compiled forms against their NumPy form, the oracle: the eq4 kernels (numeric/response/compiled.py) and the
+resonance treatment's triangle sums (numeric/response/resonance_compiled.py)."""
 
 import numpy as np
 import pytest
 
 from numeric.model.honeycomb import honeycomb_model
+from numeric.model.phonons import Phonons, saito_graphene
 from numeric.model.random_model import gap_midpoint, random_model
 from numeric.response import compiled
 from numeric.response.damping import Rates, rates_from_paper
 from numeric.response.direct import uniform_problem
-from numeric.response.fast import _Contracted, _Inputs, _Projected, _Whole, lambda_generated_rates
+from numeric.response.fast import _Contracted, _eq4_terms, _Inputs, _Projected, _Whole, lambda_generated_rates
+from numeric.response.resonance import (SMALL, _antiderivative, _quadratic_weights, _subdivision, _triangle_sums,
+                                        pole_part_correction)
 
 AGREE = 1e-12            # relative to the largest entry of each matrix: the same arithmetic, in another order
 RATES = [Rates(0.03, (0.01, 0.02, 0.015)), Rates(0.01, (0.004, 0.002, 0.006))]
@@ -162,3 +166,56 @@ def test_the_numpy_form_can_be_selected(both_forms, monkeypatch):
     monkeypatch.setenv("PHONON_MOMENT_KERNELS", "numpy")
     monkeypatch.setitem(compiled._state, "enabled", None)
     assert not compiled.enabled()
+
+
+def test_compiled_triangle_sums_agree_on_random_triangles(both_forms):
+    """resonance._triangle_sums on random sub-triangles whose g nodes lie apart, or have one pair or all three closer
+    than SMALL × their distance from z (the Taylor branches of _divided_differences; each branch is hit), for each
+    order p alone: every triangle's result to 1e-12 of its largest entry."""
+    rng = np.random.default_rng(11)
+    nset, nT = 3, 300
+    bary, sub = _subdivision(1)                                                  # 6 vertices, 4 sub-triangles
+    z = rng.uniform(-0.2, 0.2, nset) - 1j * rng.uniform(0.005, 0.05, nset)
+    base = rng.uniform(-0.3, 0.3, (nT, 1))
+    spread = np.abs(z[0] - base) * 10.0 ** rng.uniform(-6, 0, (nT, 1))         # relative spreads 1e-6 … 1
+    offsets = rng.uniform(0, 1, (nT, 6))
+    offsets[:, 1::2] = offsets[:, ::2] + 10.0 ** rng.uniform(-5, 0, (nT, 3))    # near pairs at every ratio
+    g = (base + spread * offsets).ravel()
+    vertex = np.arange(g.size).reshape(nT, 6)
+    ids = vertex[:, sub]
+    lo, mid, hi = np.moveaxis(np.sort(g[ids], axis=-1)[None], -1, 0)
+    near = lambda x, y: (x - y) ** 2 < SMALL**2 * ((z.real[:, None, None] - (x + y) / 2) ** 2 + z.imag[:, None, None] ** 2)
+    narrow, pair = near(lo, hi), near(lo, mid) | near(mid, hi)
+    assert min(narrow.sum(), (pair & ~narrow).sum(), (~pair).sum()) > 100, "a branch is not exercised"
+    F = np.array([_antiderivative(p, z, g[:, None], 0) for p in range(1, 5)])   # (orders, npts, nset)
+    interp = _quadratic_weights(bary[sub].mean(axis=1) / 2)
+    where = rng.integers(0, 40, (nT, 6))
+    for p in range(1, 5):
+        R = np.zeros((p, nset, 2, 40, 3), complex)
+        R[p - 1] = rng.normal(size=R.shape[1:]) + 1j * rng.normal(size=R.shape[1:])
+        a, b = both_forms(lambda: _triangle_sums(F[:p], g, vertex, sub, interp, 0.01, z, R, where))
+        scale = np.abs(a).max(axis=(0, 1, 3))                                   # per triangle
+        assert np.all(np.abs(a - b).max(axis=(0, 1, 3)) <= AGREE * scale), f"order {p}"
+
+
+@pytest.mark.parametrize("where", ["K", "generic"])
+def test_compiled_pole_part_correction_agrees(where, both_forms):
+    """The whole resonance correction of one term of Eq. (4) (numeric/response/resonance.py, CONVENTIONS.md §7.1) at K
+    and at a generic q where triangles are refined, nk = 24, the paper's three damping sets of panels (d), (f), (g):
+    the same triangles treated and refined, the correction to 1e-12 relative."""
+    model = honeycomb_model()
+    rates = [rates_from_paper(*eta, 2) for eta in ((0.02, 0.002, 0.004), (0.02, 0.004, 0.02), (0.004, 0.02, 0.04))]
+    pb = uniform_problem(model, 24, rates[0])
+    q = model.lattice.point("K") if where == "K" else np.array([0.41, 0.23])
+    omega = float(Phonons(model.lattice, saito_graphene()).energies(q[None])[0, -1])
+
+    def correction():
+        inp = _Inputs(pb, q, np.zeros(2))
+        inp.omega = omega
+        layout = _Contracted(inp, False, rates)
+        scale = np.abs(_eq4_terms(layout, ["theta2"])["theta2"][0]).max(axis=(-2, -1)) / 0.25   # as fast.py
+        return pole_part_correction(layout, scale)
+
+    (a, info_a), (b, info_b) = both_forms(correction)
+    assert info_a == info_b and info_a["treated_triangles"] > 0
+    _close(a, b, f"resonance correction at q = {q}")

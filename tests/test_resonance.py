@@ -19,6 +19,7 @@ import pytest
 
 from numeric.model.bands import diagonalize
 from numeric.model.brillouin import uniform_grid
+from numeric.response import compiled
 from numeric.response.damping import rates_from_paper
 from numeric.response.direct import Problem
 from numeric.response.fast import _Contracted, _Inputs, lambda_generated_rates
@@ -105,11 +106,16 @@ def _layout(model, k, rates, mu=0.0, temperature=0.0):
 
 
 def _kernel_at(model, k, rates, omega_values, mu=0.0, temperature=0.0):
+    """θ² at complex ω, one value per point: the NumPy form of the kernel (the compiled one takes one real ω)."""
     inp, layout = _layout(model, k, rates, mu, temperature)
     out = []
-    for w in omega_values:
-        inp.omega = np.asarray(w).reshape(1, 1, -1, 1)
-        out.append(np.array(layout.theta2()))
+    previous = compiled.use(False)
+    try:
+        for w in omega_values:
+            inp.omega = np.asarray(w).reshape(1, 1, -1, 1)
+            out.append(np.array(layout.theta2()))
+    finally:
+        compiled.use(previous)
     return np.array(out)
 
 

@@ -32,6 +32,10 @@ Where R itself varies faster than its quadratic interpolant follows — near K a
 1/Å, which matters when the resonance curves are small loops there (q near Γ) — a triangle is replaced by its four
 children on the grid of half the spacing, with residues computed at their own nodes, recursively up to LEVELS times
 (:func:`_rough` decides, against the size of the term itself, so that generic q, where θ² is large, are rarely refined).
+
+The sums over sub-triangles (:func:`_triangle_sums`) run compiled by numba (numeric/response/resonance_compiled.py)
+unless the NumPy form is selected (``numeric.response.compiled``: ``PHONON_MOMENT_KERNELS=numpy``); the NumPy form is
+the oracle (tests/test_compiled.py).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import numpy as np
 from ..model.bands import diagonalize
 from ..model.brillouin import uniform_grid
 from ..validation import ParameterError
+from . import compiled
 
 SPREAD = 0.5        # a base triangle is treated analytically when max g − min g > SPREAD × (distance + width)
 LEVELS = 3          # each treated triangle is cut into 4^LEVELS, on which g is taken linear
@@ -82,8 +87,8 @@ def _quadratic_weights(lam: np.ndarray) -> np.ndarray:
 
 
 def _subdivision(levels: int):
-    """Barycentric coordinates of the vertices (nv, 3) of the 4^levels congruent sub-triangles of a triangle, and
-    their vertex indices (4^levels, 3)."""
+    """Barycentric coordinates times 2^levels (integers) of the vertices (nv, 3) of the 4^levels congruent
+    sub-triangles of a triangle, and their vertex indices (4^levels, 3)."""
     m = 2**levels
     index, bary = {}, []
     for a in range(m + 1):
@@ -96,7 +101,7 @@ def _subdivision(levels: int):
             tris.append((index[a, b], index[a + 1, b], index[a, b + 1]))
             if a + b < m - 1:
                 tris.append((index[a + 1, b], index[a + 1, b + 1], index[a, b + 1]))
-    return np.array(bary, float) / m, np.array(tris)
+    return np.array(bary), np.array(tris)
 
 
 def _antiderivative(p: int, z, x, order: int):
@@ -184,18 +189,21 @@ def _laurent(poles, exponents, coefficients, j):
     so R_p = Σ_{m: e_mj ≥ p} C_m [t^{e_mj − p}] Π_{i≠j} (t − δ_i)^{−e_mi}: exact, no contour. Only the poles that
     multiply ω_j in some C_m enter (for θ², interband ones; the two intraband poles never share a term, so they may
     coincide)."""
-    order = int(exponents[:, j].max())
-    R = [0.0] * order
-    for e, C in zip(exponents, coefficients):
+    R = [0.0] * int(exponents[:, j].max())
+    # Terms that vanish at every point add nothing (in an insulator at T = 0, those of the cubic and quartic orders).
+    terms = [(e, C) for e, C in zip(exponents, coefficients) if e[j] > 0 and np.any(C)]
+    length = max((int(e[j]) for e, _ in terms), default=0)
+    factors = {}                                               # (i, e) → Taylor coefficients of (t − δ_i)^{−e}
+    for e, C in terms:
         a = int(e[j])
-        if a == 0:
-            continue
         series = [1.0] + [0.0] * (a - 1)                       # Taylor coefficients of Π_{i≠j} in t, up to t^{a−1}
         for i, ei in enumerate(e):
             if i == j or ei == 0:
                 continue
-            d = poles[i] - poles[j]
-            factor = [comb(int(ei) + s - 1, s) * (-d) ** (-int(ei)) * d ** (-s) for s in range(a)]
+            if (i, ei) not in factors:                         # the same factor recurs in many terms m
+                d = poles[i] - poles[j]
+                factors[i, ei] = [comb(int(ei) + s - 1, s) * (-d) ** (-int(ei)) * d ** (-s) for s in range(length)]
+            factor = factors[i, ei]
             series = [sum(series[r] * factor[s - r] for r in range(s + 1)) for s in range(a)]
         for p in range(1, a + 1):
             R[p - 1] = R[p - 1] + C * series[a - p]
@@ -216,18 +224,32 @@ def _residues(layout, model, k, q, widths, n):
     expected = (g[:, n][None] + 1j * widths[:, n, None])[:, None, :, None]                 # (nset, 1, npts, 1)
     if not np.allclose(poles[j], expected, rtol=0, atol=1e-9):
         raise RuntimeError(f"generated pole {j} is not band {n}'s intraband pole g_n + i(η_p + 2γ_n)")
-    R = _laurent(poles, exponents, coefficients, j)
+    # The poles depend on the damping set and k only: their series are taken on that shape, (nset, 1, npts, 1).
+    R = _laurent([pole[:, :1, :, :1] for pole in poles], exponents, coefficients, j)
     while len(R) > 1 and not np.any(R[-1]):
         R.pop()
     return np.stack(np.broadcast_arrays(*R)), g[:, n], layout.entries()
 
 
+def _distinct(ij):
+    """The distinct integer points (n, 2) of ij (..., 2), in np.unique(axis=0)'s lexicographic order, and the index of
+    each point of ij into them (...): marked on the grid of their bounding box, without sorting (np.unique along an
+    axis sorts structured rows, several times slower; the box is at most the zone's finest grid)."""
+    lo = np.array([ij[..., 0].min(), ij[..., 1].min()])
+    span = np.array([ij[..., 0].max(), ij[..., 1].max()]) - lo + 1
+    keys = (ij[..., 0] - lo[0]) * span[1] + ij[..., 1] - lo[1]
+    present = np.zeros(span[0] * span[1], bool)
+    present[keys] = True
+    distinct = np.flatnonzero(present)
+    rank = np.empty(present.size, np.intp)
+    rank[distinct] = np.arange(len(distinct))
+    return np.stack([distinct // span[1] + lo[0], distinct % span[1] + lo[1]], -1), rank[keys]
+
+
 def _p2_nodes(tri, N):
     """The P2 nodes (vertices, then the neighbours' far vertices w_i = v_j + v_k − v_i) of triangles ``tri`` (nT, 3, 2)
     on the grid of N×N points: their distinct points modulo N (nnodes, 2) and each triangle's indices into them (nT, 6)."""
-    nodes = np.concatenate([tri, tri.sum(axis=1, keepdims=True) - 2 * tri], axis=1)
-    points, where = np.unique((nodes % N).reshape(-1, 2), axis=0, return_inverse=True)
-    return points, where.reshape(nodes.shape[:2])
+    return _distinct(np.concatenate([tri, tri.sum(axis=1, keepdims=True) - 2 * tri], axis=1) % N)
 
 
 def _children(tri):
@@ -295,26 +317,40 @@ def _cut_integral(model, q, zs, n, tri, N, R, where, levels):
     which g_n, computed at their vertices, is linear and R̃ (quadratic from the P2 nodes ``where``) is taken at the
     centroid: ∫ (z − g)^{−p} over a sub-triangle of area A is 2A · F_p[g₁, g₂, g₃] (module docstring)."""
     bary, sub = _subdivision(levels)
-    kv = (tri / N) @ model.lattice.reciprocal                                             # (nT, 3, 2), unwrapped
-    kf = np.einsum("vi,tix->tvx", bary, kv)                                               # (nT, nv, 2)
-    e0f, eqf = _bands_pair(model, kf.reshape(-1, 2), q)
-    gf = (eqf - e0f)[:, n].reshape(len(tri), len(bary))                                   # (nT, nv)
-    interp = _quadratic_weights(bary[sub].mean(axis=1))                                   # (nsub, 6): R̃ at centroids
-    sub_area = 1.0 / (2 * N * N * len(sub))
-    zn = zs[:, n][:, None, None]                                                          # (nset, 1, 1)
-    u = zn - gf[None]                                                                     # (nset, nT, nv)
-    logu = np.log(u)
-    orders = range(1, len(R) + 1)
-    values = {p: u * logu if p == 1 else -logu if p == 2 else _antiderivative(p, zn, gf[None], 0) for p in orders}
-    corners = gf[:, sub]                                                                  # (nT, nsub, 3)
-    order = np.argsort(corners, axis=-1)
-    corners = np.take_along_axis(corners, order, -1)
-    vsorted = np.take_along_axis(np.broadcast_to(sub, corners.shape), order, -1)         # vertex ids, sorted by g
-    flat = np.arange(len(tri))[:, None, None] * len(bary) + vsorted                       # into (nT·nv)
-    F = {p: np.take(values[p].reshape(len(zs), -1), flat, axis=1) for p in orders}         # (nset, nT, nsub, 3)
+    M = N * 2**levels
+    # The sub-triangles' vertices are points of the M×M grid; unwrapped, a vertex that neighbouring triangles share is
+    # one point, whose g_n and F_p are computed once.
+    points, vertex = _distinct(np.matmul(bary, tri))                                    # (npts, 2), (nT, nv)
+    e0f, eqf = _bands_pair(model, (points / M) @ model.lattice.reciprocal, q)
+    g = eqf[:, n] - e0f[:, n]                                                             # (npts,)
+    z = zs[:, n]
+    u = z - g[:, None]                                                                    # (npts, nset)
+    # log u = ½ log|u|² + i arg u: NumPy vectorizes the real log and arctan2, not the complex log (4× slower)
+    logu = 0.5 * np.log(u.real**2 + u.imag**2) + 1j * np.arctan2(u.imag, u.real)
+    F = [u * logu if p == 1 else -logu if p == 2 else _antiderivative(p, z, g[:, None], 0)
+         for p in range(1, len(R) + 1)]                                                  # (orders, npts, nset)
+    interp = _quadratic_weights(bary[sub].mean(axis=1) / 2**levels)                       # (nsub, 6): R̃ at centroids
+    return _triangle_sums(np.array(F), g, vertex, sub, interp, 1.0 / (N * N * len(sub)), z, R, where)
+
+
+def _triangle_sums(F, g, vertex, sub, interp, weight, z, R, where):
+    """Σ_sub weight · F_p[g₁, g₂, g₃] · interp[sub] per triangle, contracted with the residues at its P2 nodes:
+    (nset, 2[ℓ], nT, P). F (orders, npts, nset): F_p(z, g) at the points where g (npts,) is known; vertex (nT, nv):
+    each triangle's sub-triangle vertices among them; sub (nsub, 3): the sub-triangles' vertices (into nv); interp
+    (nsub, 6): the P2 weights at their centroids; weight: twice a sub-triangle's area; z (nset,); R (orders, nset,
+    2[ℓ], nnodes, P) at the P2 nodes ``where`` (nT, 6). The compiled form (numeric/response/resonance_compiled.py)
+    makes the same sums without the (nset, nT, nsub, 3) temporaries."""
+    if compiled.enabled():
+        from .resonance_compiled import triangle_sums
+        c = np.ascontiguousarray                  # one array layout per argument: numba compiles one signature
+        return triangle_sums(c(F), c(g), c(vertex), c(sub), c(interp), weight, c(z), c(R), c(where), SMALL**2)
+    ids = vertex[:, sub]                                                                  # (nT, nsub, 3)
+    ids = np.take_along_axis(ids, np.argsort(g[ids], axis=-1), -1)                        # sorted by g
     out = 0.0
-    for p, dd in _divided_differences(zn, corners[None], F).items():
-        coef = (2 * sub_area * dd) @ interp                                               # (nset, nT, 6)
+    dd = _divided_differences(z[:, None, None], g[ids][None], {p: np.moveaxis(Fp[ids], -1, 0)
+                                                               for p, Fp in enumerate(F, 1)})
+    for p, value in dd.items():
+        coef = (weight * value) @ interp                                                  # (nset, nT, 6)
         out = out + np.einsum("stj,sLtjP->sLtP", coef, R[p - 1][:, :, where])
     return out
 
