@@ -342,9 +342,16 @@ class Workspace:
         self._used += -(-n // 4) * 4                           # the next array on a 64-byte boundary
         return out
 
+    #: whether a block's reference count tells that no view of it is alive: CPython before 3.14 (3.14 skips some
+    #: reference-count updates, so sys.getrefcount may read low), and not the free-threaded build; else no recycling
+    RECYCLE = (sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+               and getattr(sys, "_is_gil_enabled", lambda: True)())
+
     @classmethod
     def _take(cls, n):
         """A free block of at least n entries from the pool, or a new one (pooled while the pool has room)."""
+        if not cls.RECYCLE:
+            return np.empty(n, complex)
         for block in cls._pool:
             # referenced by the pool, ``block`` and getrefcount's argument only: no view of it is alive (views
             # keep their owner, the block, as their base), and no workspace is carving it
