@@ -176,11 +176,14 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_figure2_ends_the_workers_and_leaves_nothing(tmp_path):
-    """At the defaults (about a minute), so that the interrupt lands while workers run: `--quick` now ends within
-    seconds, and on a loaded machine it could finish between the workers' start and the signal."""
+    """At the defaults (about a minute), so that the interrupt lands while workers run (`--quick` ends within seconds).
+    The child gets SIGINT's default disposition back: a suite started in the background by a non-interactive shell
+    (`cmd &`) ignores SIGINT, an ignored signal stays ignored across exec, and Python then installs no
+    KeyboardInterrupt handler — the figure2 ran on to its end (seen: exit 0 with --quick, a timeout at the defaults)."""
     out = tmp_path / "fig"
     proc = subprocess.Popen([sys.executable, "-m", "numeric.cli", "figure2", "--workers", "2", "--out",
-                             str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     children = []
     deadline = time.time() + 60
     while len(children) < 2 and time.time() < deadline and proc.poll() is None:   # until the workers have started
