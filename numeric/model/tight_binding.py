@@ -375,8 +375,7 @@ class TightBindingModel:
         """Bloch Hamiltonian H(k), shape (..., nsub, nsub), eV (``phase``: :meth:`bond_phases` of k, if known)."""
         return self.vertex_from_coefficients(self._bare_hoppings(), np.zeros(2), k, bloch=bloch, bare=True, phase=phase)
 
-    def velocity(self, k, *, phase=None) -> np.ndarray:
-        """Velocity matrices ∂H/∂k_μ (convention I), shape (..., 2, nsub, nsub), eV·Å (``phase`` as for
-        :meth:`hamiltonian`)."""
-        return np.stack([self.vertex_from_coefficients(self._bare_hoppings(), np.zeros(2), k, kderiv=kd, phase=phase)
+    def velocity(self, k) -> np.ndarray:
+        """Velocity matrices ∂H/∂k_μ (convention I), shape (..., 2, nsub, nsub), eV·Å."""
+        return np.stack([self.vertex_from_coefficients(self._bare_hoppings(), np.zeros(2), k, kderiv=kd)
                          for kd in ((1, 0), (0, 1))], axis=-3)

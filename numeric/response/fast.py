@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from ..model.bands import diagonalize
 from . import compiled
 from .contraction import LEVI_CIVITA_2D, routes
-from .little_group import little_group, on_uniform_grid
+from .little_group import reduction
 from ..model.tight_binding import batched_fields, displacement_basis, potential_basis
 from ..model.occupation import fermi_dirac
 from ..units import kelvin_to_ev
@@ -668,13 +668,11 @@ def lambda_generated_rates(problem, omega, q, rates_list, *, split: bool = True,
     if resolved and resonances:
         raise ValueError("resolved=True gives the uniform grid's per-k contributions; pass resonances=False with it")
     nset = len(list(rates_list))
-    if symmetry and not resolved and not resonances:
-        nk = on_uniform_grid(problem)
-        group = None if nk is None else little_group(problem.model, q, nk)
-        if group is not None and group.order > 1:
-            reduced = replace(problem, k=group.k, weights=group.weights)
-            terms, _ = _both_terms(reduced, omega, q, rates_list, _Contracted, False, False, bond_cache)
-            return _assemble(terms, [], nset, split, False, contract=group.unfold)
+    group = reduction(problem, q) if symmetry and not resolved and not resonances else None
+    if group is not None:
+        reduced = replace(problem, k=group.k, weights=group.weights)
+        terms, _ = _both_terms(reduced, omega, q, rates_list, _Contracted, False, False, bond_cache)
+        return _assemble(terms, [], nset, split, False, contract=group.unfold)
     terms, diagnostics = _both_terms(problem, omega, q, rates_list, _Contracted, resolved, resonances, bond_cache)
     return _assemble(terms, diagnostics, nset, split, resonances)
 
@@ -764,9 +762,8 @@ def lambda_projected_rates(problem, omega, q, rates_list, w, *, resonances: bool
     (:meth:`~numeric.response.little_group.LittleGroup.polarizations`) at the representatives."""
     nset = len(list(rates_list))
     layout, contract = partial(_Projected, w=w), _Projected.eq4
-    nk = on_uniform_grid(problem) if symmetry and not resonances else None
-    group = None if nk is None else little_group(problem.model, q, nk, rotations_only=True)
-    if group is not None and group.order > 1:
+    group = reduction(problem, q, rotations_only=True) if symmetry and not resonances else None
+    if group is not None:
         problem = replace(problem, k=group.k, weights=group.weights)
         layout = partial(_Projected, w=group.polarizations(w))
         contract = lambda m: group.unfold(_Projected.eq4(m))                              # noqa: E731

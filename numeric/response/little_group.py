@@ -99,6 +99,16 @@ def little_group(model, q, nk: int, *, rotations_only: bool = False) -> LittleGr
     return LittleGroup(wedge.k, weights, phases, np.array([g for g, _ in ops]))
 
 
+def reduction(problem, q, *, rotations_only: bool = False) -> LittleGroup | None:
+    """The little group of q on the problem's grid if it reduces the k-sum: the problem on the Γ-centred uniform grid
+    (:func:`on_uniform_grid`) and some operation besides the identity; else None."""
+    nk = on_uniform_grid(problem)
+    if nk is None:
+        return None
+    group = little_group(problem.model, q, nk, rotations_only=rotations_only)
+    return group if group.order > 1 else None
+
+
 def on_uniform_grid(problem) -> int | None:
     """nk if the problem's k-points and weights are the Γ-centred nk×nk grid (the reduction's premise), else None."""
     nk = int(round(np.sqrt(len(problem.k))))
